@@ -1,0 +1,171 @@
+import { describe, expect, it, vi } from "vitest";
+import { api } from "./_generated/api";
+import { DELETE_BATCH_SIZE } from "./model/projects";
+import { seedOrg } from "./test.fixtures";
+import { newBackend } from "./test.setup";
+
+const page = { paginationOpts: { numItems: 10, cursor: null } };
+
+describe("projects.create", () => {
+  it("creates a project, counts it and records who did it", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    const id = await a.as.admin.mutation(api.projects.create, { name: "  Launch  " });
+    expect(await a.as.member.query(api.projects.get, { id })).toMatchObject({
+      name: "Launch",
+      status: "active",
+      counts: { todo: 0, in_progress: 0, done: 0 },
+    });
+    expect(await a.as.admin.query(api.organizations.usage, {})).toMatchObject({ projects: 3 });
+    const feed = await a.as.viewer.query(api.activity.list, page);
+    expect(feed.page[0]).toMatchObject({ action: "project.created", label: "Launch", actor: { name: "A admin" } });
+  });
+
+  it.each([
+    ["", "must not be empty"],
+    ["   ", "must not be empty"],
+    ["x".repeat(101), "at most 100 characters"],
+  ])("refuses the name %j with a message naming the problem", async (name, message) => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    await expect(a.as.admin.mutation(api.projects.create, { name })).rejects.toMatchObject({
+      data: { code: "INVALID", message: expect.stringContaining(message) },
+    });
+  });
+});
+
+describe("projects.list", () => {
+  it("lists active projects by default and archived ones on request, paginated", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    for (let i = 0; i < 5; i++) await a.as.admin.mutation(api.projects.create, { name: `P${i}` });
+    const first = await a.as.member.query(api.projects.list, { paginationOpts: { numItems: 4, cursor: null } });
+    expect(first.page.map((p) => p.name)).toEqual(["Roadmap A", "P0", "P1", "P2"]);
+    const second = await a.as.member.query(api.projects.list, {
+      paginationOpts: { numItems: 4, cursor: first.continueCursor },
+    });
+    expect(second.page.map((p) => p.name)).toEqual(["P3", "P4"]);
+    expect(second.isDone).toBe(true);
+    const archived = await a.as.member.query(api.projects.list, { status: "archived", ...page });
+    expect(archived.page.map((p) => p.name)).toEqual(["Archive A"]);
+  });
+
+  it("caps a page at 100 rows whatever the client asks", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 120; i++) {
+        await ctx.db.insert("projects", {
+          orgId: a.orgId,
+          name: `Bulk ${i}`,
+          status: "active",
+          createdBy: a.users.admin,
+          updatedAt: 0,
+        });
+      }
+    });
+    const result = await a.as.member.query(api.projects.list, { paginationOpts: { numItems: 1000, cursor: null } });
+    expect(result.page).toHaveLength(100);
+    await expect(
+      a.as.member.query(api.projects.list, { paginationOpts: { numItems: 0, cursor: null } }),
+    ).rejects.toMatchObject({ data: { code: "INVALID" } });
+  });
+});
+
+describe("projects.get", () => {
+  it("returns null for an id of another organization", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    const b = await seedOrg(t, "B");
+    expect(await b.as.admin.query(api.projects.get, { id: a.projectId })).toBeNull();
+    expect(await a.as.admin.query(api.projects.get, { id: a.projectId })).toMatchObject({ name: "Roadmap A" });
+  });
+});
+
+describe("projects.rename", () => {
+  it("renames and records the old and new names", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    await a.as.admin.mutation(api.projects.rename, { id: a.projectId, name: "Roadmap 2027" });
+    expect(await a.as.member.query(api.projects.get, { id: a.projectId })).toMatchObject({ name: "Roadmap 2027" });
+    const feed = await a.as.member.query(api.activity.list, page);
+    expect(feed.page[0]).toMatchObject({ action: "project.renamed", from: "Roadmap A", to: "Roadmap 2027" });
+  });
+});
+
+describe("projects.archive and projects.unarchive", () => {
+  it("moves a project between the lists and freezes its tasks while archived", async () => {
+    const t = newBackend();
+    const a = await seedOrg(t, "A");
+    await a.as.admin.mutation(api.projects.archive, { id: a.projectId });
+    expect(await a.as.member.query(api.projects.get, { id: a.projectId })).toMatchObject({ status: "archived" });
+    await expect(
+      a.as.member.mutation(api.tasks.create, { projectId: a.projectId, title: "Frozen" }),
+    ).rejects.toMatchObject({ data: { code: "CONFLICT", message: expect.stringContaining("archived") } });
+    await a.as.admin.mutation(api.projects.unarchive, { id: a.projectId });
+    await expect(
+      a.as.member.mutation(api.tasks.create, { projectId: a.projectId, title: "Thawed" }),
+    ).resolves.toBeTruthy();
+  });
+});
+
+describe("projects.remove", () => {
+  it("hides the project at once and deletes its tasks in bounded batches", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = newBackend();
+      const a = await seedOrg(t, "A");
+      const taskCount = DELETE_BATCH_SIZE * 2 + 7;
+      await t.run(async (ctx) => {
+        for (let i = 0; i < taskCount; i++) {
+          await ctx.db.insert("tasks", {
+            orgId: a.orgId,
+            projectId: a.projectId,
+            title: `Bulk ${i}`,
+            status: "todo",
+            position: 100 + i,
+            createdBy: a.users.admin,
+            updatedAt: 0,
+          });
+        }
+        const counter = await ctx.db
+          .query("taskCounters")
+          .withIndex("by_orgId_and_projectId", (q) => q.eq("orgId", a.orgId).eq("projectId", a.projectId))
+          .unique();
+        await ctx.db.patch("taskCounters", counter!._id, { todo: counter!.todo + taskCount });
+        const orgCounter = await ctx.db
+          .query("taskCounters")
+          .withIndex("by_orgId_and_projectId", (q) => q.eq("orgId", a.orgId).eq("projectId", undefined))
+          .unique();
+        await ctx.db.patch("taskCounters", orgCounter!._id, { todo: orgCounter!.todo + taskCount });
+      });
+
+      await a.as.admin.mutation(api.projects.remove, { id: a.projectId });
+      // Hidden at once: not listed, not readable, not counted, its tasks unreachable.
+      expect(await a.as.member.query(api.projects.get, { id: a.projectId })).toBeNull();
+      expect((await a.as.member.query(api.projects.list, page)).page).toEqual([]);
+      expect(await a.as.member.query(api.dashboard.counts, {})).toEqual({
+        tasks: { todo: 1, in_progress: 0, done: 0 },
+        projects: 1,
+      });
+      expect(await a.as.member.query(api.tasks.get, { id: a.taskIds[0]! })).toBeNull();
+      expect((await a.as.member.query(api.tasks.assignedToMe, page)).page).toEqual([]);
+
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+      const left = await t.run(async (ctx) => ({
+        project: await ctx.db.get("projects", a.projectId),
+        tasks: (await ctx.db.query("tasks").collect()).filter((task) => task.projectId === a.projectId),
+        counters: (await ctx.db.query("taskCounters").collect()).filter((c) => c.projectId === a.projectId),
+        batches: (await ctx.db.system.query("_scheduled_functions").collect()).length,
+      }));
+      expect(left).toMatchObject({ project: null, tasks: [], counters: [] });
+      // One batch per DELETE_BATCH_SIZE tasks, plus the last partial one.
+      expect(left.batches).toBe(Math.ceil((taskCount + 3) / DELETE_BATCH_SIZE));
+      // The feed keeps the deletion, readable without the project.
+      const feed = await a.as.member.query(api.activity.list, page);
+      expect(feed.page[0]).toMatchObject({ action: "project.deleted", label: "Roadmap A" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

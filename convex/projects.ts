@@ -1,0 +1,90 @@
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v } from "convex/values";
+import { internalMutation, orgMutation, orgQuery } from "./functions";
+import { emptyPage } from "./model/pagination";
+import {
+  createProject,
+  deleteProjectBatch,
+  getProjectView,
+  listProjects,
+  projectValidator,
+  removeProject,
+  renameProject,
+  setProjectArchived,
+} from "./model/projects";
+
+/** The organization's projects with task counts, paginated; active ones unless `status` says archived. */
+export const list = orgQuery({
+  args: {
+    status: v.optional(v.union(v.literal("active"), v.literal("archived"))),
+    paginationOpts: paginationOptsValidator,
+  },
+  returns: paginationResultValidator(projectValidator),
+  handler: async (ctx, { status, paginationOpts }) =>
+    ctx.tenant === null ? emptyPage() : await listProjects(ctx.db, ctx.tenant, status ?? "active", paginationOpts),
+});
+
+/** One project, or null when it does not exist in the caller's organization. */
+export const get = orgQuery({
+  args: { id: v.id("projects") },
+  returns: v.union(projectValidator, v.null()),
+  handler: async (ctx, { id }) => (ctx.tenant === null ? null : await getProjectView(ctx.db, ctx.tenant, id)),
+});
+
+export const create = orgMutation({
+  args: { name: v.string() },
+  returns: v.id("projects"),
+  permission: "org:projects:manage",
+  handler: async (ctx, { name }) => await createProject(ctx, ctx.tenant, name),
+});
+
+export const rename = orgMutation({
+  args: { id: v.id("projects"), name: v.string() },
+  returns: v.null(),
+  permission: "org:projects:manage",
+  handler: async (ctx, { id, name }) => {
+    await renameProject(ctx, ctx.tenant, id, name);
+    return null;
+  },
+});
+
+export const archive = orgMutation({
+  args: { id: v.id("projects") },
+  returns: v.null(),
+  permission: "org:projects:manage",
+  handler: async (ctx, { id }) => {
+    await setProjectArchived(ctx, ctx.tenant, id, true);
+    return null;
+  },
+});
+
+export const unarchive = orgMutation({
+  args: { id: v.id("projects") },
+  returns: v.null(),
+  permission: "org:projects:manage",
+  handler: async (ctx, { id }) => {
+    await setProjectArchived(ctx, ctx.tenant, id, false);
+    return null;
+  },
+});
+
+/** Hides the project at once; its tasks are deleted in scheduled batches. */
+export const remove = orgMutation({
+  args: { id: v.id("projects") },
+  returns: v.null(),
+  permission: "org:projects:manage",
+  handler: async (ctx, { id }) => {
+    await removeProject(ctx, ctx.tenant, id);
+    return null;
+  },
+});
+
+/** One batch of a project deletion; reschedules itself until the project is gone. */
+export const deleteBatch = internalMutation({
+  args: { projectId: v.id("projects") },
+  returns: v.null(),
+  handler: async (ctx, { projectId }) => {
+    await deleteProjectBatch(ctx, projectId);
+    return null;
+  },
+});

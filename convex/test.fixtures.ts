@@ -1,0 +1,163 @@
+import type { UserIdentity } from "convex/server";
+import { api } from "./_generated/api";
+import type { Id, TableNames } from "./_generated/dataModel";
+import schema from "./schema";
+import type { Backend } from "./test.setup";
+
+export const ISSUER = "https://test.clerk.example";
+
+export type TokenShape = "v2" | "flat" | "template";
+export type OrgRoleName = "admin" | "member" | "viewer" | "billing";
+export const ORG_ROLES: readonly OrgRoleName[] = ["admin", "member", "viewer", "billing"];
+
+export type OrgClaimInput = { clerkId: string; slug?: string; role: string; permissions?: string[] };
+
+/**
+ * Claims as Convex passes them to `getUserIdentity()` for each of Clerk's token shapes:
+ * session token v2 (`o` object), the same flattened by a customJwt provider, and the JWT template.
+ */
+export function claimsFor(
+  userClerkId: string,
+  org?: OrgClaimInput,
+  shape: TokenShape = "v2",
+  extra: Record<string, unknown> = {},
+): Partial<UserIdentity> {
+  const base = { subject: userClerkId, issuer: ISSUER, tokenIdentifier: `${ISSUER}|${userClerkId}`, ...extra };
+  if (org === undefined) return base;
+  const shortRole = org.role.replace(/^org:/, "");
+  switch (shape) {
+    case "v2":
+      return {
+        ...base,
+        o: {
+          id: org.clerkId,
+          rol: shortRole,
+          ...(org.slug !== undefined && { slg: org.slug }),
+          ...(org.permissions !== undefined && { per: org.permissions.map((p) => p.replace(/^org:/, "")).join(",") }),
+        },
+      };
+    case "flat":
+      return {
+        ...base,
+        "o.id": org.clerkId,
+        "o.rol": shortRole,
+        ...(org.slug !== undefined && { "o.slg": org.slug }),
+        ...(org.permissions !== undefined && { "o.per": org.permissions.join(",") }),
+      };
+    case "template":
+      return {
+        ...base,
+        org_id: org.clerkId,
+        org_role: org.role,
+        ...(org.slug !== undefined && { org_slug: org.slug }),
+        ...(org.permissions !== undefined && { org_permissions: org.permissions }),
+      };
+  }
+}
+
+export type Caller = ReturnType<Backend["withIdentity"]>;
+
+export type SeededOrg = {
+  orgClerkId: string;
+  orgId: Id<"organizations">;
+  users: Record<OrgRoleName, Id<"users">>;
+  as: Record<OrgRoleName, Caller>;
+  projectId: Id<"projects">;
+  archivedProjectId: Id<"projects">;
+  taskIds: Id<"tasks">[];
+};
+
+/** The token of `role` in org `key` (user ids and org ids are derived from the key). */
+export function memberClaims(key: string, role: OrgRoleName, shape: TokenShape = "v2") {
+  return claimsFor(
+    `user_${key}_${role}`,
+    { clerkId: `org_${key}`, slug: `org-${key.toLowerCase()}`, role: `org:${role}` },
+    shape,
+    { name: `${key} ${role}`, email: `${role}@${key.toLowerCase()}.example` },
+  );
+}
+
+/**
+ * Seeds one organization the way production fills it: each member signs in (`users.ensure`), the
+ * webhook then marks their membership synced, and the admin creates projects and tasks.
+ */
+export async function seedOrg(t: Backend, key: string): Promise<SeededOrg> {
+  const as = {} as Record<OrgRoleName, Caller>;
+  const users = {} as Record<OrgRoleName, Id<"users">>;
+  let orgId: Id<"organizations"> | null = null;
+  for (const role of ORG_ROLES) {
+    as[role] = t.withIdentity(memberClaims(key, role));
+    const ensured = await as[role].mutation(api.users.ensure, {});
+    users[role] = ensured.userId;
+    orgId = ensured.orgId;
+  }
+  if (orgId === null) throw new Error("seedOrg: ensure returned no organization");
+  await t.run(async (ctx) => {
+    for (const userId of Object.values(users)) {
+      const membership = await ctx.db
+        .query("memberships")
+        .withIndex("by_orgId_and_userId", (q) => q.eq("orgId", orgId!).eq("userId", userId))
+        .unique();
+      await ctx.db.patch("memberships", membership!._id, { source: "webhook", clerkUpdatedAt: 1 });
+    }
+  });
+  const projectId = await as.admin.mutation(api.projects.create, { name: `Roadmap ${key}` });
+  const archivedProjectId = await as.admin.mutation(api.projects.create, { name: `Archive ${key}` });
+  const taskIds = [
+    await as.admin.mutation(api.tasks.create, {
+      projectId,
+      title: `Plan ${key}`,
+      description: `Secret plan of ${key}`,
+    }),
+    await as.admin.mutation(api.tasks.create, {
+      projectId,
+      title: `Build ${key}`,
+      status: "in_progress",
+      assigneeId: users.member,
+    }),
+    await as.admin.mutation(api.tasks.create, { projectId, title: `Ship ${key}`, status: "done" }),
+  ];
+  await as.admin.mutation(api.tasks.create, { projectId: archivedProjectId, title: `Old ${key}` });
+  await as.admin.mutation(api.projects.archive, { id: archivedProjectId });
+  return { orgClerkId: `org_${key}`, orgId, users, as, projectId, archivedProjectId, taskIds };
+}
+
+/** Two organizations, A (the target) and B (whose admin plays the outsider to A). */
+export async function seedWorld(t: Backend) {
+  const a = await seedOrg(t, "A");
+  const b = await seedOrg(t, "B");
+  return { a, b };
+}
+
+export type World = Awaited<ReturnType<typeof seedWorld>>;
+
+/**
+ * Every row that belongs to organization `orgId` or mentions one of its ids (a project, task, user
+ * or membership of it), by table, for before/after comparisons. Catches a write that lands under
+ * another organization but points at this one's records.
+ */
+export async function snapshotOrg(t: Backend, orgId: Id<"organizations">) {
+  return await t.run(async (ctx) => {
+    // A test helper over a small seeded world; unbounded reads are fine here.
+    const all = Object.fromEntries(
+      await Promise.all(
+        TABLES.map(
+          async (table) => [table, (await ctx.db.query(table).collect()) as Record<string, unknown>[]] as const,
+        ),
+      ),
+    );
+    const owned = new Set<string>([orgId]);
+    for (const rows of Object.values(all)) {
+      for (const row of rows) if (row.orgId === orgId) owned.add(row._id as string);
+    }
+    for (const membership of all.memberships!) {
+      if (membership.orgId === orgId) owned.add(membership.userId as string);
+    }
+    const mentions = (row: Record<string, unknown>) =>
+      Object.values(row).some((value) => typeof value === "string" && owned.has(value));
+    return Object.fromEntries(Object.entries(all).map(([table, rows]) => [table, rows.filter(mentions)]));
+  });
+}
+
+/** Every table of the schema, so a new table is covered without editing this file. */
+const TABLES = Object.keys(schema.tables) as TableNames[];

@@ -1,0 +1,80 @@
+import { FlatCompat } from "@eslint/eslintrc";
+import convexPlugin from "@convex-dev/eslint-plugin";
+import tseslint from "typescript-eslint";
+
+const compat = new FlatCompat({ baseDirectory: import.meta.dirname });
+
+const TS_FILES = ["**/*.{ts,tsx,mts,cts}"];
+const JS_FILES = ["**/*.{js,jsx,mjs,cjs}"];
+
+/** @type {import("eslint").Linter.Config[]} */
+const config = [
+  {
+    ignores: [
+      "convex/_generated/**",
+      "components/ui/**",
+      ".next/**",
+      "node_modules/**",
+      "playwright-report/**",
+      "test-results/**",
+      ".offline/**",
+      "next-env.d.ts",
+    ],
+  },
+
+  // Registers the react, react-hooks, jsx-a11y, import, @next/next and @typescript-eslint plugins.
+  ...compat.extends("next/core-web-vitals", "next/typescript"),
+
+  // Type-aware rules: each .ts file is checked against its nearest tsconfig.json
+  // (the root one, or convex/tsconfig.json for convex/**).
+  {
+    files: TS_FILES,
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+    },
+  },
+
+  // Plain JS (config files, scripts/*.mjs) is in no tsconfig, so it gets no type information.
+  {
+    files: JS_FILES,
+    ...tseslint.configs.disableTypeChecked,
+  },
+
+  // Applies to **/convex/**/*.ts.
+  ...convexPlugin.configs.recommended,
+
+  {
+    files: ["convex/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/_generated/server"],
+              importNames: ["query", "mutation", "internalQuery", "internalMutation", "action", "internalAction"],
+              message: "Use the builders in convex/functions.ts (userQuery, orgQuery, orgMutation, …)",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The one module allowed to wrap the raw builders.
+    files: ["convex/functions.ts"],
+    rules: {
+      "no-restricted-imports": "off",
+    },
+  },
+];
+
+export default config;

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
+    include: ["convex/**/*.test.ts", "lib/**/*.test.ts", "offline/**/*.test.ts"],
+    environment: "edge-runtime",
+    server: { deps: { inline: ["convex-test"] } },
+    env: {
+      // auth.config.ts refuses to load without it; convex-test itself never verifies tokens.
+      CLERK_JWT_ISSUER_DOMAIN: "https://test.clerk.example",
+    },
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
