@@ -4,7 +4,7 @@ import { MAX_PAGE_SIZE } from "./model/pagination";
 import { seedBulk, type BulkWorld } from "./test.bulk";
 import { discoverPublicFunctions } from "./test.discovery";
 import { QUERY_ARGS } from "./test.queries";
-import { newBackend, type Backend } from "./test.setup";
+import { type Backend, modules, newBackend } from "./test.setup";
 
 /**
  * A fixed budget, independent of how much data exists: one page of rows, one joined row per page
@@ -12,7 +12,7 @@ import { newBackend, type Backend } from "./test.setup";
  */
 const DOCUMENTS_READ_LIMIT = 2 * MAX_PAGE_SIZE + 20;
 
-const queries = (await discoverPublicFunctions()).filter((fn) => fn.kind === "query");
+const queries = (await discoverPublicFunctions(modules)).filter((fn) => fn.kind === "query");
 
 describe("bounded reads with 100,000 tasks across 200 organizations", () => {
   let t: Backend;

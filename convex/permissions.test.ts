@@ -3,7 +3,7 @@ import { callByName } from "./test.call";
 import { CALLERS, FUNCTION_CASES, type CallerName } from "./test.cases";
 import { discoverPublicFunctions } from "./test.discovery";
 import { seedWorld, type World } from "./test.fixtures";
-import { newBackend, type Backend } from "./test.setup";
+import { type Backend, modules, newBackend } from "./test.setup";
 
 function callerFor(t: Backend, world: World, name: CallerName) {
   switch (name) {
@@ -16,7 +16,7 @@ function callerFor(t: Backend, world: World, name: CallerName) {
   }
 }
 
-const functions = await discoverPublicFunctions();
+const functions = await discoverPublicFunctions(modules);
 
 describe("permission matrix", () => {
   it("has a row for every public function", () => {

@@ -3,9 +3,9 @@ import { callByName } from "./test.call";
 import { FUNCTION_CASES } from "./test.cases";
 import { containsAny, discoverPublicFunctions } from "./test.discovery";
 import { seedWorld, snapshotOrg } from "./test.fixtures";
-import { newBackend } from "./test.setup";
+import { modules, newBackend } from "./test.setup";
 
-const functions = await discoverPublicFunctions();
+const functions = await discoverPublicFunctions(modules);
 
 /** Fields of A's rows whose values must never reach a caller from B: ids, names, titles, emails. */
 const SECRET_FIELDS = ["_id", "clerkId", "name", "slug", "email", "title", "description", "label"];

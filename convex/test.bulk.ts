@@ -8,6 +8,7 @@ import type { Backend } from "./test.setup";
 import type { TaskStatus } from "./model/validators";
 
 const STATUSES: TaskStatus[] = ["todo", "in_progress", "done"];
+const TARGET_EXTRA_PROJECTS = 40;
 /** Rows per seeding transaction: well under Convex's 16,000 documents written. */
 const BATCH = 8_000;
 
@@ -116,6 +117,23 @@ export async function seedBulk(
   const target = await seedOrg(t, "T");
   const seeded = target.taskIds.length + 1;
   const targetOrg: BulkOrg = { orgId: target.orgId, userId: target.users.admin, projectIds: [target.projectId] };
+  // Enough projects that the caller's project list fills a page too.
+  await t.run(async (ctx) => {
+    for (let p = 0; p < TARGET_EXTRA_PROJECTS; p++) {
+      await ctx.db.insert("projects", {
+        orgId: target.orgId,
+        name: `Project ${p}`,
+        status: "active",
+        createdBy: target.users.admin,
+        updatedAt: 0,
+      });
+    }
+    const counters = await ctx.db
+      .query("orgCounters")
+      .withIndex("by_orgId", (q) => q.eq("orgId", target.orgId))
+      .unique();
+    await ctx.db.patch("orgCounters", counters!._id, { projects: counters!.projects + TARGET_EXTRA_PROJECTS });
+  });
   const targetExtra = Math.max(0, options.targetTasks - seeded);
   await insertTasks(t, [targetOrg], targetExtra, { fresh: false });
   const others = await insertOrgs(t, options.organizations - 1, "bulk");

@@ -1,5 +1,3 @@
-import { modules } from "./test.setup";
-
 export type DiscoveredFunction = {
   /** `module:export`, as clients name it (`projects:list`). */
   name: string;
@@ -20,8 +18,13 @@ type RegisteredLike = {
 /** Modules that define no functions: configuration, schema and the HTTP router. */
 const NON_FUNCTION_MODULES = new Set(["schema", "auth.config", "http", "crons"]);
 
-/** Every public query, mutation and action the deployment would expose, found from the modules. */
-export async function discoverPublicFunctions(): Promise<DiscoveredFunction[]> {
+/**
+ * Every public query, mutation and action the deployment would expose, found from the modules
+ * (the tests' glob, or the modules read from disk).
+ */
+export async function discoverPublicFunctions(
+  modules: Record<string, () => Promise<unknown>>,
+): Promise<DiscoveredFunction[]> {
   const found: DiscoveredFunction[] = [];
   for (const [path, load] of Object.entries(modules)) {
     const moduleName = path.replace(/^\.\//, "").replace(/\.[jt]s$/, "");

@@ -4,9 +4,9 @@ import { callByName } from "./test.call";
 import { CALLERS, FUNCTION_CASES } from "./test.cases";
 import { discoverPublicFunctions } from "./test.discovery";
 import { claimsFor, ORG_ROLES, seedOrg, type OrgRoleName } from "./test.fixtures";
-import { newBackend } from "./test.setup";
+import { modules, newBackend } from "./test.setup";
 
-const functions = await discoverPublicFunctions();
+const functions = await discoverPublicFunctions(modules);
 const page = { paginationOpts: { numItems: 10, cursor: null } };
 
 describe("users.ensure", () => {

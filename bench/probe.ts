@@ -1,0 +1,24 @@
+/**
+ * A query the benchmark adds to the modules it loads (never deployed: it lives outside convex/).
+ * It runs a public query as the caller and reports what that query alone read, from Convex's own
+ * transaction metrics.
+ */
+import { makeFunctionReference } from "convex/server";
+import { v } from "convex/values";
+// The benchmark needs a raw query to wrap another one; the builders are for the app's functions.
+import { query } from "../convex/_generated/server";
+
+export const measure = query({
+  args: { name: v.string(), args: v.record(v.string(), v.any()) },
+  returns: v.object({ documentsRead: v.number(), bytesRead: v.number(), databaseQueries: v.number() }),
+  handler: async (ctx, { name, args }) => {
+    const before = await ctx.meta.getTransactionMetrics();
+    await ctx.runQuery(makeFunctionReference<"query">(name), args);
+    const after = await ctx.meta.getTransactionMetrics();
+    return {
+      documentsRead: after.documentsRead.used - before.documentsRead.used,
+      bytesRead: after.bytesRead.used - before.bytesRead.used,
+      databaseQueries: after.databaseQueries.used - before.databaseQueries.used,
+    };
+  },
+});
