@@ -9,6 +9,8 @@ export default defineConfig({
     env: {
       // auth.config.ts refuses to load without it; convex-test itself never verifies tokens.
       CLERK_JWT_ISSUER_DOMAIN: "https://test.clerk.example",
+      // The Standard Webhooks test vector's secret; tests that need it missing stub it away.
+      CLERK_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     },
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -5,8 +5,8 @@
  */
 import { makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
-// The benchmark needs a raw query to wrap another one; the builders are for the app's functions.
-import { query } from "../convex/_generated/server";
+// The benchmark needs raw functions to wrap others; the builders are for the app's functions.
+import { mutation, query } from "../convex/_generated/server";
 
 export const measure = query({
   args: { name: v.string(), args: v.record(v.string(), v.any()) },
@@ -14,6 +14,22 @@ export const measure = query({
   handler: async (ctx, { name, args }) => {
     const before = await ctx.meta.getTransactionMetrics();
     await ctx.runQuery(makeFunctionReference<"query">(name), args);
+    const after = await ctx.meta.getTransactionMetrics();
+    return {
+      documentsRead: after.documentsRead.used - before.documentsRead.used,
+      bytesRead: after.bytesRead.used - before.bytesRead.used,
+      databaseQueries: after.databaseQueries.used - before.databaseQueries.used,
+    };
+  },
+});
+
+/** Runs a mutation (internal ones too) inside this one and reports what it alone read. */
+export const measureMutation = mutation({
+  args: { name: v.string(), args: v.record(v.string(), v.any()) },
+  returns: v.object({ documentsRead: v.number(), bytesRead: v.number(), databaseQueries: v.number() }),
+  handler: async (ctx, { name, args }) => {
+    const before = await ctx.meta.getTransactionMetrics();
+    await ctx.runMutation(makeFunctionReference<"mutation">(name), args);
     const after = await ctx.meta.getTransactionMetrics();
     return {
       documentsRead: after.documentsRead.used - before.documentsRead.used,

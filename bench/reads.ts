@@ -3,26 +3,12 @@
  * 100,000 tasks across 200 organizations, the caller's organization fixed), and the caller's own
  * history (1,000 → 100,000 tasks and feed entries in the caller's organization). Goal: ratio 1.00.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { convexTest } from "convex-test";
-import { makeFunctionReference } from "convex/server";
 import schema from "../convex/schema";
 import { seedBulk, type BulkWorld } from "../convex/test.bulk";
 import { discoverPublicFunctions } from "../convex/test.discovery";
 import { QUERY_ARGS } from "../convex/test.queries";
-import { convexModules } from "../offline/modules";
-
-type Metrics = { documentsRead: number; bytesRead: number; databaseQueries: number };
-
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const modules = {
-  ...convexModules(path.join(root, "convex")),
-  "./benchProbe.ts": () => import("./probe"),
-};
-const probe = makeFunctionReference<"query", { name: string; args: Record<string, unknown> }, Metrics>(
-  "benchProbe:measure",
-);
+import { measureQuery, modules, type Metrics } from "./modules";
 
 async function publicQueries(): Promise<string[]> {
   const functions = await discoverPublicFunctions(modules);
@@ -38,7 +24,7 @@ async function measureWorld(totalTasks: number, targetTasks: number, queries: st
   for (const name of queries) {
     const argsFor = QUERY_ARGS[name];
     if (argsFor === undefined) throw new Error(`bench: no arguments for ${name} in convex/test.queries.ts`);
-    results.set(name, await world.target.as.admin.query(probe, { name, args: argsFor(world) }));
+    results.set(name, await world.target.as.admin.query(measureQuery, { name, args: argsFor(world) }));
   }
   return { results, seededMs };
 }

@@ -1,5 +1,14 @@
 /** `npm run bench`: prints the project's performance figures. */
 import { benchReads } from "./reads";
+import { benchWebhooks } from "./webhooks";
 
-console.log("# Convex reads as data grows (convex-test's transaction metrics; counts, not timings)");
-await benchReads();
+const only = process.argv[2];
+
+if (only === undefined || only === "reads") {
+  console.log("# Convex reads as data grows (convex-test's transaction metrics; counts, not timings)");
+  await benchReads();
+}
+if (only === undefined || only === "webhooks") {
+  console.log("\n# Clerk webhook sync as the user table grows");
+  await benchWebhooks();
+}

@@ -51,8 +51,8 @@ export default defineSchema({
     type: v.string(),
     receivedAt: v.number(),
     processedAt: v.optional(v.number()),
-    outcome: v.union(v.literal("applied"), v.literal("stale"), v.literal("ignored"), v.literal("parked")),
-    detail: v.optional(v.string()),
+    // applied: changed state; stale: older than what is stored, or about a deleted record; ignored: a type we do not sync.
+    outcome: v.union(v.literal("applied"), v.literal("stale"), v.literal("ignored")),
   })
     .index("by_svixId", ["svixId"])
     .index("by_receivedAt", ["receivedAt"]),

@@ -159,5 +159,13 @@ export async function snapshotOrg(t: Backend, orgId: Id<"organizations">) {
   });
 }
 
+/** Every row of every table, for "nothing was written" checks. */
+export async function dumpAll(t: Backend) {
+  // Small test worlds only: unbounded reads are fine here.
+  return await t.run(async (ctx) =>
+    Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, await ctx.db.query(table).collect()]))),
+  );
+}
+
 /** Every table of the schema, so a new table is covered without editing this file. */
 const TABLES = Object.keys(schema.tables) as TableNames[];

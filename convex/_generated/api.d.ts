@@ -14,11 +14,17 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as activity from "../activity.js";
+import type * as clerkWebhook from "../clerkWebhook.js";
+import type * as crons from "../crons.js";
 import type * as dashboard from "../dashboard.js";
 import type * as functions from "../functions.js";
+import type * as http from "../http.js";
 import type * as model_activity from "../model/activity.js";
 import type * as model_claims from "../model/claims.js";
+import type * as model_clerkEvents from "../model/clerkEvents.js";
+import type * as model_clerkSync from "../model/clerkSync.js";
 import type * as model_counters from "../model/counters.js";
+import type * as model_env from "../model/env.js";
 import type * as model_errors from "../model/errors.js";
 import type * as model_organizations from "../model/organizations.js";
 import type * as model_pagination from "../model/pagination.js";
@@ -29,6 +35,7 @@ import type * as model_tenant from "../model/tenant.js";
 import type * as model_text from "../model/text.js";
 import type * as model_users from "../model/users.js";
 import type * as model_validators from "../model/validators.js";
+import type * as model_webhookVerify from "../model/webhookVerify.js";
 import type * as organizations from "../organizations.js";
 import type * as projects from "../projects.js";
 import type * as tasks from "../tasks.js";
@@ -44,11 +51,17 @@ import type * as users from "../users.js";
  */
 declare const fullApi: ApiFromModules<{
   activity: typeof activity;
+  clerkWebhook: typeof clerkWebhook;
+  crons: typeof crons;
   dashboard: typeof dashboard;
   functions: typeof functions;
+  http: typeof http;
   "model/activity": typeof model_activity;
   "model/claims": typeof model_claims;
+  "model/clerkEvents": typeof model_clerkEvents;
+  "model/clerkSync": typeof model_clerkSync;
   "model/counters": typeof model_counters;
+  "model/env": typeof model_env;
   "model/errors": typeof model_errors;
   "model/organizations": typeof model_organizations;
   "model/pagination": typeof model_pagination;
@@ -59,6 +72,7 @@ declare const fullApi: ApiFromModules<{
   "model/text": typeof model_text;
   "model/users": typeof model_users;
   "model/validators": typeof model_validators;
+  "model/webhookVerify": typeof model_webhookVerify;
   organizations: typeof organizations;
   projects: typeof projects;
   tasks: typeof tasks;

@@ -1,0 +1,102 @@
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import { httpAction } from "./_generated/server";
+import { internalMutation } from "./functions";
+import { clerkEventValidator, parseClerkDelivery } from "./model/clerkEvents";
+import { applyClerkEvent, cascadeOrganizationStep, cascadeUserStep } from "./model/clerkSync";
+import { clerkWebhookSecret } from "./model/env";
+import { verifyClerkRequest } from "./model/webhookVerify";
+
+/** How long a delivery's svix-id is remembered: past Clerk's retry (~1 day) and replay windows. */
+export const WEBHOOK_EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+const PRUNE_BATCH_SIZE = 500;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+}
+
+/** POST /webhooks/clerk: verify (svix, raw body), parse, then one internal mutation per delivery. */
+export const handle = httpAction(async (ctx, request) => {
+  const config = clerkWebhookSecret();
+  if (!config.ok) {
+    // Never 2xx: Clerk keeps retrying while the operator fixes the secret.
+    console.error(`Clerk webhook refused: ${config.problem.message}`);
+    return json(500, { error: { code: "MISCONFIGURED", message: config.problem.message } });
+  }
+  const verified = await verifyClerkRequest(request, config.secret);
+  if (!verified.ok) return json(verified.status, { error: { code: "INVALID", message: verified.message } });
+  const receivedAt = Date.now();
+  const parsed = parseClerkDelivery(verified.body, receivedAt);
+  if (!parsed.ok) return json(400, { error: { code: "INVALID", message: parsed.message } });
+  const outcome = await ctx.runMutation(internal.clerkWebhook.apply, {
+    svixId: verified.svixId,
+    type: parsed.type,
+    event: parsed.event,
+    receivedAt,
+  });
+  return json(200, { outcome });
+});
+
+/** Any other method on the webhook path. */
+export const methodNotAllowed = httpAction(async () =>
+  json(405, { error: { code: "INVALID", message: "Use POST for Clerk webhooks." } }, { allow: "POST" }),
+);
+
+/**
+ * One delivery: a duplicate svix-id is a no-op; otherwise apply the event and record the outcome,
+ * in one transaction, so concurrent duplicates have exactly one effect.
+ */
+export const apply = internalMutation({
+  args: { svixId: v.string(), type: v.string(), event: clerkEventValidator, receivedAt: v.number() },
+  returns: v.union(v.literal("applied"), v.literal("stale"), v.literal("ignored"), v.literal("duplicate")),
+  handler: async (ctx, { svixId, type, event, receivedAt }) => {
+    const seen = await ctx.db
+      .query("webhookEvents")
+      .withIndex("by_svixId", (q) => q.eq("svixId", svixId))
+      .first();
+    if (seen !== null) return "duplicate";
+    const outcome = await applyClerkEvent(ctx, event);
+    await ctx.db.insert("webhookEvents", { svixId, type, receivedAt, processedAt: Date.now(), outcome });
+    return outcome;
+  },
+});
+
+/** One batch of a deleted organization's data; reschedules itself until nothing is left. */
+export const cascadeOrganization = internalMutation({
+  args: { orgId: v.id("organizations") },
+  returns: v.null(),
+  handler: async (ctx, { orgId }) => {
+    if ((await cascadeOrganizationStep(ctx, orgId)) === "more") {
+      await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeOrganization, { orgId });
+    }
+    return null;
+  },
+});
+
+/** One step of a deleted user's memberships and assignments; reschedules itself until done. */
+export const cascadeUser = internalMutation({
+  args: { userId: v.id("users") },
+  returns: v.null(),
+  handler: async (ctx, { userId }) => {
+    if ((await cascadeUserStep(ctx, userId)) === "more") {
+      await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeUser, { userId });
+    }
+    return null;
+  },
+});
+
+/** Forgets deliveries older than the retention window, a batch at a time (daily cron). */
+export const prune = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => {
+    const cutoff = Date.now() - WEBHOOK_EVENT_RETENTION_MS;
+    const old = await ctx.db
+      .query("webhookEvents")
+      .withIndex("by_receivedAt", (q) => q.lt("receivedAt", cutoff))
+      .take(PRUNE_BATCH_SIZE);
+    for (const row of old) await ctx.db.delete("webhookEvents", row._id);
+    if (old.length === PRUNE_BATCH_SIZE) await ctx.scheduler.runAfter(0, internal.clerkWebhook.prune, {});
+    return old.length;
+  },
+});
