@@ -27,8 +27,26 @@ describe("parseOrgClaims", () => {
     });
   });
 
-  it("accepts session-token permissions without the org: prefix", () => {
-    const result = parseOrgClaims({ o: { id: "org_1", rol: "member", per: "tasks:write, projects:manage" } });
+  it("decodes Clerk's session-token encoding (fea features, o.per actions, o.fpm bitmasks)", () => {
+    const admin = {
+      fea: "o:projects,o:tasks,o:usage",
+      o: { id: "org_1", rol: "admin", per: "manage,write,read", fpm: "1,2,4" },
+    };
+    expect(parseOrgClaims(admin)).toMatchObject({
+      org: { permissions: ["org:projects:manage", "org:tasks:write", "org:usage:read"] },
+    });
+    // Bit j of a feature's mask grants action j; keys that are not this app's are dropped.
+    const mixed = {
+      fea: "u:profile,o:tasks,ou:projects",
+      o: { id: "org_1", rol: "member", per: "write,manage", fpm: "1,3" },
+    };
+    expect(parseOrgClaims(mixed)).toMatchObject({ org: { permissions: ["org:tasks:write", "org:projects:manage"] } });
+    const flat = { fea: "o:tasks", "o.id": "org_1", "o.rol": "member", "o.per": "write", "o.fpm": "1" };
+    expect(parseOrgClaims(flat)).toMatchObject({ org: { permissions: ["org:tasks:write"] } });
+  });
+
+  it("accepts full permission keys, with or without the org: prefix, when no bitmask comes with them", () => {
+    const result = parseOrgClaims({ o: { id: "org_1", rol: "member", per: "tasks:write, org:projects:manage" } });
     expect(result).toMatchObject({ org: { permissions: ["org:tasks:write", "org:projects:manage"] } });
   });
 
@@ -60,6 +78,9 @@ describe("parseOrgClaims", () => {
     ["o.rol is an object", { o: { id: "org_1", rol: { admin: true } } }],
     ["o.per is a number", { o: { id: "org_1", rol: "admin", per: 7 } }],
     ["o.slg is a number", { o: { id: "org_1", rol: "admin", slg: 7 } }],
+    ["o.fpm is not a number list", { fea: "o:tasks", o: { id: "org_1", rol: "admin", per: "write", fpm: "x" } }],
+    ["fea has an element without a scope", { fea: "tasks", o: { id: "org_1", rol: "admin", per: "write", fpm: "1" } }],
+    ["o.fpm comes without fea", { o: { id: "org_1", rol: "admin", per: "write", fpm: "1" } }],
     ["o.id flattened is null-like", { "o.id": false, "o.rol": "admin" }],
     ["org_role is a list", { org_id: "org_1", org_role: ["org:admin"] }],
     ["org_permissions holds numbers", { org_id: "org_1", org_role: "org:admin", org_permissions: [1, 2] }],

@@ -25,24 +25,27 @@ export function claimsFor(
   const base = { subject: userClerkId, issuer: ISSUER, tokenIdentifier: `${ISSUER}|${userClerkId}`, ...extra };
   if (org === undefined) return base;
   const shortRole = org.role.replace(/^org:/, "");
+  const encoded = org.permissions === undefined ? undefined : encodeClerkPermissions(org.permissions);
   switch (shape) {
     case "v2":
       return {
         ...base,
+        ...(encoded !== undefined && { fea: encoded.fea }),
         o: {
           id: org.clerkId,
           rol: shortRole,
           ...(org.slug !== undefined && { slg: org.slug }),
-          ...(org.permissions !== undefined && { per: org.permissions.map((p) => p.replace(/^org:/, "")).join(",") }),
+          ...(encoded !== undefined && { per: encoded.per, fpm: encoded.fpm }),
         },
       };
     case "flat":
       return {
         ...base,
+        ...(encoded !== undefined && { fea: encoded.fea }),
         "o.id": org.clerkId,
         "o.rol": shortRole,
         ...(org.slug !== undefined && { "o.slg": org.slug }),
-        ...(org.permissions !== undefined && { "o.per": org.permissions.join(",") }),
+        ...(encoded !== undefined && { "o.per": encoded.per, "o.fpm": encoded.fpm }),
       };
     case "template":
       return {
@@ -53,6 +56,24 @@ export function claimsFor(
         ...(org.permissions !== undefined && { org_permissions: org.permissions }),
       };
   }
+}
+
+/**
+ * Permission keys (`org:tasks:write`) in Clerk's session-token v2 encoding: features in `fea`,
+ * actions in `o.per`, one bitmask per feature in `o.fpm`.
+ */
+export function encodeClerkPermissions(keys: string[]): { fea: string; per: string; fpm: string } {
+  const parsed = keys.map((key) => {
+    const [, feature, action] = key.split(":");
+    if (feature === undefined || action === undefined) throw new Error(`not a permission key: ${key}`);
+    return { feature, action };
+  });
+  const features = [...new Set(parsed.map((p) => p.feature))];
+  const actions = [...new Set(parsed.map((p) => p.action))];
+  const masks = features.map((feature) =>
+    parsed.filter((p) => p.feature === feature).reduce((mask, p) => mask | (1 << actions.indexOf(p.action)), 0),
+  );
+  return { fea: features.map((f) => `o:${f}`).join(","), per: actions.join(","), fpm: masks.join(",") };
 }
 
 export type Caller = ReturnType<Backend["withIdentity"]>;

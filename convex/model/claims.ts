@@ -24,7 +24,16 @@ export type ParsedClaims = {
   org: OrgClaimsResult;
 };
 
-type RawOrg = { id: unknown; role: unknown; slug: unknown; permissions: unknown; shape: string };
+type RawOrg = {
+  id: unknown;
+  role: unknown;
+  slug: unknown;
+  permissions: unknown;
+  /** Session tokens v2: per-feature bitmasks over `permissions` (`o.fpm`), and the features (`fea`). */
+  featureMasks?: unknown;
+  features?: unknown;
+  shape: string;
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -40,7 +49,15 @@ function findRawOrg(identity: Record<string, unknown>): RawOrg | "malformed" | n
   if (nested !== undefined && nested !== null) {
     // Session token v2: `o: { id, rol, slg, per }`, kept as one claim by a `domain` provider.
     if (!isRecord(nested)) return "malformed";
-    return { id: nested.id, role: nested.rol, slug: nested.slg, permissions: nested.per, shape: "o" };
+    return {
+      id: nested.id,
+      role: nested.rol,
+      slug: nested.slg,
+      permissions: nested.per,
+      featureMasks: nested.fpm,
+      features: identity.fea,
+      shape: "o",
+    };
   }
   if (identity["o.id"] !== undefined) {
     // The same claims flattened by a `customJwt` provider.
@@ -49,6 +66,8 @@ function findRawOrg(identity: Record<string, unknown>): RawOrg | "malformed" | n
       role: identity["o.rol"],
       slug: identity["o.slg"],
       permissions: identity["o.per"],
+      featureMasks: identity["o.fpm"],
+      features: identity.fea,
       shape: "o.*",
     };
   }
@@ -79,6 +98,36 @@ function readPermissionList(value: unknown): string[] | "malformed" | null {
 }
 
 /**
+ * Clerk's session tokens v2 compress permissions: `fea` lists features (`o:projects`, scoped `o`,
+ * `ou` or `uo` for organizations), `o.per` lists actions (`manage,write`), and `o.fpm` holds one
+ * decimal bitmask per feature whose bit j grants action j. `org:<feature>:<action>` comes back out,
+ * as Clerk's own parser rebuilds it.
+ */
+function decodeFeaturePermissions(raw: RawOrg, actions: string[]): string[] | "malformed" {
+  if (typeof raw.featureMasks !== "string" || typeof raw.features !== "string") return "malformed";
+  const orgFeatures: string[] = [];
+  for (const part of raw.features
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
+    const colon = part.indexOf(":");
+    if (colon === -1) return "malformed";
+    const scope = part.slice(0, colon);
+    if (scope === "o" || scope === "ou" || scope === "uo") orgFeatures.push(part.slice(colon + 1));
+  }
+  const masks = raw.featureMasks.split(",").map((m) => m.trim());
+  if (!masks.every((m) => /^\d{1,15}$/.test(m))) return "malformed";
+  const keys: string[] = [];
+  orgFeatures.forEach((feature, i) => {
+    let mask = Number(masks[i] ?? "0");
+    for (let bit = 0; mask > 0 && bit < actions.length; bit++, mask = Math.floor(mask / 2)) {
+      if (mask % 2 === 1) keys.push(`org:${feature}:${actions[bit]}`);
+    }
+  });
+  return keys;
+}
+
+/**
  * Reads the active organization, role and permissions from verified token claims.
  * Malformed claims yield `malformed` (callers deny); nothing here throws.
  */
@@ -95,9 +144,18 @@ export function parseOrgClaims(identity: Record<string, unknown>): OrgClaimsResu
   if (raw.slug !== undefined && raw.slug !== null && typeof raw.slug !== "string") {
     return { status: "malformed", reason: `organization slug in ${raw.shape} is not a string` };
   }
-  const listed = readPermissionList(raw.permissions);
+  let listed = readPermissionList(raw.permissions);
   if (listed === "malformed") {
     return { status: "malformed", reason: `organization permissions in ${raw.shape} are not a list of strings` };
+  }
+  if (listed !== null && raw.featureMasks !== undefined && raw.featureMasks !== null) {
+    listed = decodeFeaturePermissions(raw, listed);
+    if (listed === "malformed") {
+      return {
+        status: "malformed",
+        reason: `organization feature permissions (fea, fpm) in ${raw.shape} cannot be read`,
+      };
+    }
   }
   const role = normalizeRole(raw.role.trim());
   let permissions: Permission[];
@@ -106,7 +164,7 @@ export function parseOrgClaims(identity: Record<string, unknown>): OrgClaimsResu
   } else if (listed === null) {
     permissions = permissionsOfRole(role);
   } else {
-    // Session tokens v2 may drop the `org:` prefix; system permissions (org:sys_*) are not ours.
+    // Full keys may come without the `org:` prefix; system permissions (org:sys_*) are not ours.
     permissions = [...new Set(listed.map(normalizeRole))].filter(isPermission);
   }
   return {

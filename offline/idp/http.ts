@@ -1,0 +1,376 @@
+/**
+ * The identity provider's HTTP API: OIDC discovery and JWKS, sessions and tokens, the directory
+ * and the webhook outbox. JSON in and out; errors are `{ error: { code, message } }`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RequestAttributes } from "./clerk-json";
+import type { Directory } from "./directory";
+import { IdpError } from "./errors";
+import { checkId, fields, nullableId } from "./input";
+import type { Sessions } from "./sessions";
+import type { SigningKey } from "./signing-key";
+import type { WebhookSender } from "./webhook-sender";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Pages on loopback origins (the Next.js app on any port) may call in; no other site may. */
+const ALLOWED_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+/** Refuses requests for any other host name: a DNS-rebinding page cannot reach the API. */
+const ALLOWED_HOST = /^(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+
+type Reply = { status: number; body: unknown };
+
+type Context = {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  request: RequestAttributes;
+  origin: string | undefined;
+};
+
+type Route = { method: string; path: string; handle: (ctx: Context) => Reply | Promise<Reply> };
+
+/** What the routes act on. */
+export type HttpDeps = {
+  issuer: string;
+  key: SigningKey;
+  directory: Directory;
+  sessions: Sessions;
+  webhooks: WebhookSender;
+};
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const created = (body: unknown): Reply => ({ status: 201, body });
+const list = (data: unknown[]): Reply => ok({ data, total_count: data.length });
+
+/** Query parameters a listing accepts; any other is refused so a typo does not list everything. */
+function query(ctx: Context, allowed: readonly string[]): Record<string, string | undefined> {
+  const unknown = [...ctx.query.keys()].filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    const expected = allowed.length > 0 ? `expected ${allowed.join(", ")}` : "none are accepted";
+    throw new IdpError("invalid", `Unknown query parameter ${unknown.join(", ")} (${expected}).`);
+  }
+  return Object.fromEntries(allowed.map((key) => [key, ctx.query.get(key) ?? undefined]));
+}
+
+// Bodies are passed on as they came: the directory and sessions validate their input themselves.
+function routes(deps: HttpDeps): Route[] {
+  const { directory, webhooks } = deps;
+  const withToken = async (session: ReturnType<Sessions["get"]>, azp: string | undefined) => ({
+    object: "session",
+    ...session,
+    last_active_token: { object: "token", jwt: await deps.sessions.token(session.id, { azp }) },
+  });
+  return [
+    {
+      method: "GET",
+      path: "/",
+      handle: () =>
+        ok({
+          name: "offline identity provider — not for production",
+          issuer: deps.issuer,
+          discovery: `${deps.issuer}/.well-known/openid-configuration`,
+          webhooks: webhooks.status().url,
+        }),
+    },
+    {
+      method: "GET",
+      path: "/.well-known/openid-configuration",
+      handle: () =>
+        ok({
+          issuer: deps.issuer,
+          jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
+          response_types_supported: ["id_token"],
+          subject_types_supported: ["public"],
+          id_token_signing_alg_values_supported: ["RS256"],
+          claims_supported: ["iss", "sub", "aud", "iat", "nbf", "exp", "sid", "v", "o", "fea", "name", "email"],
+        }),
+    },
+    { method: "GET", path: "/.well-known/jwks.json", handle: () => ok({ keys: [deps.key.publicJwk] }) },
+
+    // ── sessions ──
+    {
+      method: "POST",
+      path: "/sessions",
+      handle: async (ctx) => created(await withToken(deps.sessions.create(ctx.body as never), ctx.origin)),
+    },
+    {
+      method: "GET",
+      path: "/sessions/:id",
+      handle: (ctx) => ok({ object: "session", ...deps.sessions.get(ctx.params.id!) }),
+    },
+    {
+      method: "DELETE",
+      path: "/sessions/:id",
+      handle: (ctx) => ok({ object: "session", ...deps.sessions.end(ctx.params.id!) }),
+    },
+    ...(["GET", "POST"] as const).map((method): Route => ({
+      method,
+      path: "/sessions/:id/token",
+      handle: async (ctx) =>
+        ok({ object: "token", jwt: await deps.sessions.token(ctx.params.id!, { azp: ctx.origin }) }),
+    })),
+    {
+      method: "GET",
+      path: "/sessions/:id/organizations",
+      handle: (ctx) => (query(ctx, []), list(deps.sessions.organizations(ctx.params.id!))),
+    },
+    {
+      method: "POST",
+      path: "/sessions/:id/active-organization",
+      handle: async (ctx) => {
+        const body = fields(ctx.body, "The body", ["organization_id"]);
+        if (!("organization_id" in body)) {
+          throw new IdpError("invalid", "organization_id is required (an org_… id, or null for no organization).");
+        }
+        const orgId = nullableId(body, "organization_id", "org") ?? null;
+        return ok(await withToken(deps.sessions.setActiveOrganization(ctx.params.id!, orgId), ctx.origin));
+      },
+    },
+
+    // ── directory ──
+    {
+      method: "GET",
+      path: "/directory/users",
+      handle: (ctx) => list(directory.listUsers({ email_address: query(ctx, ["email_address"]).email_address })),
+    },
+    {
+      method: "POST",
+      path: "/directory/users",
+      handle: (ctx) => created(directory.createUser(ctx.body as never, ctx.request)),
+    },
+    { method: "GET", path: "/directory/users/:id", handle: (ctx) => ok(directory.getUser(ctx.params.id!)) },
+    {
+      method: "PATCH",
+      path: "/directory/users/:id",
+      handle: (ctx) => ok(directory.updateUser(ctx.params.id!, ctx.body as never, ctx.request)),
+    },
+    {
+      method: "DELETE",
+      path: "/directory/users/:id",
+      handle: (ctx) => ok(directory.deleteUser(ctx.params.id!, ctx.request)),
+    },
+    {
+      method: "GET",
+      path: "/directory/organizations",
+      handle: (ctx) => (query(ctx, []), list(directory.listOrganizations())),
+    },
+    {
+      method: "POST",
+      path: "/directory/organizations",
+      handle: (ctx) => created(directory.createOrganization(ctx.body as never, ctx.request)),
+    },
+    {
+      method: "GET",
+      path: "/directory/organizations/:id",
+      handle: (ctx) => ok(directory.getOrganization(ctx.params.id!)),
+    },
+    {
+      method: "PATCH",
+      path: "/directory/organizations/:id",
+      handle: (ctx) => ok(directory.updateOrganization(ctx.params.id!, ctx.body as never, ctx.request)),
+    },
+    {
+      method: "DELETE",
+      path: "/directory/organizations/:id",
+      handle: (ctx) => ok(directory.deleteOrganization(ctx.params.id!, ctx.request)),
+    },
+    {
+      method: "GET",
+      path: "/directory/memberships",
+      handle: (ctx) => {
+        const q = query(ctx, ["organization_id", "user_id"]);
+        return list(
+          directory.listMemberships({
+            organization_id: q.organization_id && checkId(q.organization_id, "organization_id", "org"),
+            user_id: q.user_id && checkId(q.user_id, "user_id", "user"),
+          }),
+        );
+      },
+    },
+    {
+      method: "GET",
+      path: "/directory/organizations/:id/memberships",
+      handle: (ctx) => {
+        query(ctx, []);
+        return list(directory.listMemberships({ organization_id: directory.getOrganization(ctx.params.id!).id }));
+      },
+    },
+    {
+      method: "POST",
+      path: "/directory/organizations/:id/memberships",
+      handle: (ctx) => created(directory.addMember(ctx.params.id!, ctx.body as never, ctx.request)),
+    },
+    {
+      method: "PATCH",
+      path: "/directory/organizations/:id/memberships/:userId",
+      handle: (ctx) => {
+        const body = fields(ctx.body, "The membership update", ["role"]);
+        return ok(directory.changeRole(ctx.params.id!, ctx.params.userId!, body.role as string, ctx.request));
+      },
+    },
+    {
+      method: "DELETE",
+      path: "/directory/organizations/:id/memberships/:userId",
+      handle: (ctx) => ok(directory.removeMember(ctx.params.id!, ctx.params.userId!, ctx.request)),
+    },
+
+    // ── webhooks ──
+    { method: "GET", path: "/webhooks", handle: () => ok(webhooks.status()) },
+    {
+      method: "POST",
+      path: "/webhooks/resync",
+      handle: (ctx) => {
+        fields(ctx.body ?? {}, "The body", []);
+        return ok({ queued: directory.resync(ctx.request) });
+      },
+    },
+  ];
+}
+
+function match(pattern: string, pathname: string): Record<string, string> | null {
+  const want = pattern.split("/");
+  const got = pathname.replace(/\/+$/, "").split("/");
+  if (pattern === "/" ? pathname !== "/" : want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    if (!w.startsWith(":")) {
+      if (w !== g) return null;
+      continue;
+    }
+    try {
+      params[w.slice(1)] = decodeURIComponent(g);
+    } catch {
+      return null;
+    }
+  }
+  return params;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new HttpFailure(413, "invalid", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpFailure(
+      415,
+      "invalid",
+      `Send the body as JSON with "content-type: application/json" (got "${type}").`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new IdpError("invalid", "The body is not valid JSON.");
+  }
+}
+
+/** A refusal with a status of its own (not one of IdpError's). */
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** The request handler for `http.createServer`. */
+export function createHandler(
+  deps: HttpDeps,
+  log: (line: string) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const table = routes(deps);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = { vary: "Origin" };
+    if (origin !== undefined && ALLOWED_ORIGIN.test(origin)) cors["access-control-allow-origin"] = origin;
+
+    if (!ALLOWED_HOST.test(req.headers.host ?? "")) {
+      return send(res, 421, { error: { code: "invalid", message: `Host ${req.headers.host} is not served here.` } });
+    }
+    if (origin !== undefined && !cors["access-control-allow-origin"]) {
+      return send(res, 403, {
+        error: {
+          code: "forbidden",
+          message: `Origin ${origin} may not call the identity provider (loopback origins only).`,
+        },
+      });
+    }
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const candidates = table
+      .map((route) => ({ route, params: match(route.path, url.pathname) }))
+      .filter((c) => c.params);
+    if (req.method === "OPTIONS") {
+      if (candidates.length === 0)
+        return send(res, 404, { error: { code: "not_found", message: "No such endpoint." } }, cors);
+      res.writeHead(204, {
+        ...cors,
+        "access-control-allow-methods": [...new Set(candidates.map((c) => c.route.method)), "OPTIONS"].join(", "),
+        "access-control-allow-headers": "content-type, authorization",
+        "access-control-max-age": "600",
+      });
+      return void res.end();
+    }
+    const found = candidates.find((c) => c.route.method === req.method);
+    if (!found) {
+      if (candidates.length === 0) {
+        return send(res, 404, { error: { code: "not_found", message: `No endpoint ${url.pathname}.` } }, cors);
+      }
+      const allow = candidates.map((c) => c.route.method).join(", ");
+      return send(
+        res,
+        405,
+        { error: { code: "invalid", message: `${req.method} is not allowed on ${url.pathname} (allowed: ${allow}).` } },
+        { ...cors, allow },
+      );
+    }
+    try {
+      const reply = await found.route.handle({
+        params: found.params!,
+        query: url.searchParams,
+        body: await readBody(req),
+        request: { client_ip: req.socket.remoteAddress ?? "", user_agent: req.headers["user-agent"] ?? "" },
+        origin: cors["access-control-allow-origin"],
+      });
+      send(res, reply.status, reply.body, cors);
+    } catch (error) {
+      if (error instanceof IdpError || error instanceof HttpFailure) {
+        return send(res, error.status, { error: { code: error.code, message: error.message } }, cors);
+      }
+      log(`offline idp: ${req.method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}`);
+      send(res, 500, { error: { code: "internal", message: "The identity provider failed; see its log." } }, cors);
+    }
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`offline idp: could not answer ${req.method} ${req.url}: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The offline identity provider: a local stand-in for Clerk that issues Clerk-shaped session
+ * tokens for a directory of demo users and organizations, and sends every directory change to the
+ * backend as the svix-signed Clerk webhook Clerk would send. Loopback only; not for production.
+ */
+import { rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { Directory } from "./directory";
+import { createHandler } from "./http";
+import { newId } from "./ids";
+import { DEMO_USERS, seedDemoDirectory } from "./seed";
+import { Sessions } from "./sessions";
+import { loadOrCreateSigningKey } from "./signing-key";
+import { Store } from "./state";
+import { checkWebhookSecret, loadOrCreateWebhookSecret, webhookSecretPath } from "./webhook-secret";
+import { DEFAULT_RETRY, WebhookSender, type RetryPolicy, type WebhookStatus } from "./webhook-sender";
+
+export type { CreateSessionInput, SessionClaims } from "./sessions";
+export type { AddMemberInput, CreateOrganizationInput, CreateUserInput, Deleted, Directory } from "./directory";
+export type { MembershipRecord, OrganizationRecord, SessionRecord, UserRecord } from "./state";
+export { DEMO_ORGANIZATIONS, DEMO_USERS } from "./seed";
+export { IdpError } from "./errors";
+export { ROLE_PERMISSIONS, ROLES, type Role } from "./roles";
+export { AUDIENCE, TOKEN_LIFETIME_SECONDS, type Sessions } from "./sessions";
+export { DEFAULT_RETRY, type RetryPolicy, type WebhookStatus } from "./webhook-sender";
+export { loadOrCreateWebhookSecret, webhookSecretPath } from "./webhook-secret";
+
+/** Default port, next to the Convex CLI's local 3210 (API) and 3211 (HTTP actions). */
+export const DEFAULT_PORT = 3212;
+/** Default data directory, relative to the working directory (`.offline/` is gitignored). */
+export const DEFAULT_DATA_DIR = ".offline/idp";
+/** Where the offline Convex server serves the app's Clerk webhook endpoint by default. */
+export const DEFAULT_WEBHOOK_URL = "http://127.0.0.1:3211/webhooks/clerk";
+
+export type IdentityProviderOptions = {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 3212. */
+  port?: number;
+  /** Where the key, the webhook secret and the directory live. Default `.offline/idp`. */
+  dataDir?: string;
+  /**
+   * Where directory changes are posted. `secret` defaults to the one kept in `dataDir`. With
+   * `null` (the default) changes stay queued on disk until a later start has a URL.
+   */
+  webhook?: { url: string; secret?: string } | null;
+  /** Forget the key, the secret and the directory first, and seed the demo data again. */
+  reset?: boolean;
+  /** No banner and no log lines. */
+  quiet?: boolean;
+  /** Webhook retry schedule; defaults to DEFAULT_RETRY. */
+  retry?: Partial<RetryPolicy>;
+};
+
+/** A running identity provider. */
+export type IdentityProvider = {
+  /** Base URL and token issuer, e.g. `http://127.0.0.1:3212` (no trailing slash). */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** The secret webhooks are signed with: configure the backend's CLERK_WEBHOOK_SECRET with it. */
+  webhookSecret: string;
+  /** Users, organizations and memberships. */
+  directory: Directory;
+  /** Sign-in sessions and their tokens. */
+  sessions: Sessions;
+  webhooks: {
+    status(): WebhookStatus;
+    /** Resolves once every queued delivery is delivered or dropped; rejects after `timeoutMs`. */
+    idle(timeoutMs?: number): Promise<void>;
+    /** Queues `*.created` events for the whole directory (for a backend that lost its data). */
+    resync(): number;
+  };
+  /** Stops the server and the sender; queued deliveries stay on disk for the next start. */
+  close(): Promise<void>;
+};
+
+/** Starts the identity provider on 127.0.0.1. */
+export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const log = options.quiet ? () => {} : (line: string) => console.log(line);
+  if (options.reset) {
+    // Only the files this module writes: a mistyped --data-dir never loses anything else.
+    for (const file of ["state.json", "signing-key.json", "webhook-secret"]) {
+      rmSync(path.join(dataDir, file), { force: true });
+    }
+  }
+  const key = await loadOrCreateSigningKey(dataDir);
+  const storedSecret = loadOrCreateWebhookSecret(dataDir);
+  const target = options.webhook
+    ? {
+        url: checkWebhookUrl(options.webhook.url),
+        secret: options.webhook.secret ? checkWebhookSecret(options.webhook.secret, "webhook.secret") : storedSecret,
+      }
+    : null;
+
+  let store = Store.load(dataDir);
+  const fresh = store === null;
+  store ??= Store.create(dataDir, newId("ins"));
+  const sender = new WebhookSender(store, target, { ...DEFAULT_RETRY, ...options.retry }, log);
+  const directory = new Directory(store, () => sender.wake());
+  if (fresh) seedDemoDirectory(directory);
+
+  // The issuer is known once the port is: the handler is attached right after listening,
+  // before any connection can be read.
+  const server = createServer();
+  const port = options.port ?? DEFAULT_PORT;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`Port ${port} on 127.0.0.1 is in use: stop what holds it, or pick another port (--port).`)
+          : error,
+      );
+    });
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${actualPort}`;
+  const sessions = new Sessions(store, key, url);
+  server.on("request", createHandler({ issuer: url, key, directory, sessions, webhooks: sender }, log));
+  sender.start();
+
+  log(
+    [
+      "offline identity provider — not for production",
+      `  listening  ${url}  (issuer; set CLERK_JWT_ISSUER_DOMAIN=${url} on the offline Convex server)`,
+      `  data       ${dataDir}${fresh ? "  (new: demo directory seeded)" : ""}`,
+      `  webhooks   ${target ? `→ ${target.url}` : "none configured (changes stay queued)"}; ` +
+        (options.webhook?.secret ? "signed with the secret given" : `secret in ${webhookSecretPath(dataDir)}`),
+      `  sign in as ${DEMO_USERS.map((u) => u.email_address).join(", ")}`,
+    ].join("\n"),
+  );
+
+  let closing: Promise<void> | undefined;
+  const stop = async () => {
+    await sender.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  };
+
+  return {
+    url,
+    port: actualPort,
+    dataDir,
+    webhookSecret: target?.secret ?? storedSecret,
+    directory,
+    sessions,
+    webhooks: {
+      status: () => sender.status(),
+      idle: (timeoutMs) => sender.idle(timeoutMs),
+      resync: () => directory.resync(),
+    },
+    close: () => (closing ??= stop()),
+  };
+}
+
+function checkWebhookUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`webhook.url ${JSON.stringify(value)} is not a URL.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`webhook.url must be http(s), got ${url.protocol}`);
+  }
+  return url.href;
+}
