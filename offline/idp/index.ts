@@ -58,6 +58,8 @@ export type IdentityProvider = {
   url: string;
   port: number;
   dataDir: string;
+  /** True when the directory was created (and seeded) by this start. */
+  fresh: boolean;
   /** The secret webhooks are signed with: configure the backend's CLERK_WEBHOOK_SECRET with it. */
   webhookSecret: string;
   /** Users, organizations and memberships. */
@@ -145,6 +147,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     url,
     port: actualPort,
     dataDir,
+    fresh,
     webhookSecret: target?.secret ?? storedSecret,
     directory,
     sessions,

@@ -1,0 +1,418 @@
+/**
+ * The project's functions running on convex-test, with what a server needs around them: public /
+ * internal checks, per-identity accessors, log capture, table-level read sets, a query result cache
+ * shared by every caller with the same identity, pagination journals, and commit notifications.
+ */
+import { AsyncLocalStorage, type AsyncResource } from "node:async_hooks";
+import { convexTest, type TestConvexForDataModel } from "convex-test";
+import { makeFunctionReference, type GenericDataModel, type SchemaDefinition, type UserIdentity } from "convex/server";
+import { convexToJson, type JSONValue, type Value } from "convex/values";
+import { attachInternals, type EngineInternals } from "./convex-test-internals";
+import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
+import type { QueryJournal } from "./protocol";
+
+type Test = TestConvexForDataModel<GenericDataModel>;
+export type Modules = Record<string, () => Promise<unknown>>;
+export type Caller = { identity: UserIdentity; key: string } | null;
+
+export type CallResult =
+  | { ok: true; value: JSONValue; logLines: string[] }
+  | { ok: false; errorMessage: string; errorData?: JSONValue; logLines: string[] };
+
+export type QueryResult = CallResult & {
+  journal: QueryJournal;
+  /** Equal fingerprints mean a subscriber would see nothing new. */
+  fingerprint: string;
+  /** A commit landed on a table this run read after it read it: run it again. */
+  stale: boolean;
+};
+
+export type MutationResult = CallResult & { ts: bigint };
+
+type FunctionInfo = { kind: UdfKind; isPublic: boolean };
+
+/** Where a mutation came from, so its commit can be tied back to the client awaiting it. */
+export type MutationOrigin = { onCommit(ts: bigint): void };
+
+type ReadTracker = { tables: Set<string>; snapshotGen: number | undefined };
+type JournalState = { endCursor: string | undefined; recorded: string | undefined };
+type Cached = { result: QueryResult; tables: ReadonlySet<string> };
+
+/** convex-test's marker for "to the end of the range". */
+const END_CURSOR = "_end_cursor";
+const CACHE_LIMIT = 5000;
+const COMMIT_LOG_LIMIT = 1024;
+
+/** `tasks` → `tasks:default`, `tasks.js:list` → `tasks:list`, as the Convex clients canonicalize. */
+export function canonicalizeUdfPath(udfPath: string): string {
+  const separator = udfPath.lastIndexOf(":");
+  let modulePath = separator === -1 ? udfPath : udfPath.slice(0, separator);
+  const name = separator === -1 ? "default" : udfPath.slice(separator + 1);
+  if (modulePath.endsWith(".js")) modulePath = modulePath.slice(0, -3);
+  return `${modulePath}:${name}`;
+}
+
+function parseJournal(journal: QueryJournal | undefined): string | undefined {
+  if (typeof journal !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(journal) as { endCursor?: unknown };
+    return typeof parsed.endCursor === "string" ? parsed.endCursor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isConvexError(error: unknown): error is Error & { data: Value } {
+  return typeof error === "object" && error !== null && Symbol.for("ConvexError") in error;
+}
+
+/** The error as a Convex deployment reports it: `Uncaught Name: message` and the app's frames. */
+export function describeFailure(error: unknown): { errorMessage: string; errorData?: JSONValue } {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const frames = (e.stack ?? "")
+    .split("\n")
+    .filter((line) => line.startsWith("    at ") && !line.includes("node_modules") && !line.includes("node:"))
+    .slice(0, 5);
+  const errorMessage = [`Uncaught ${e.name}: ${e.message}`, ...frames].join("\n");
+  if (isConvexError(error)) return { errorMessage, errorData: convexToJson(error.data) };
+  return { errorMessage };
+}
+
+class FunctionResolver {
+  private readonly loaders = new Map<string, () => Promise<unknown>>();
+  private readonly known = new Map<string, Promise<FunctionInfo | null>>();
+
+  constructor(modules: Modules) {
+    for (const [file, load] of Object.entries(modules)) {
+      this.loaders.set(file.replace(/^\.\//, "").replace(/\.[^./]+$/, ""), load);
+    }
+  }
+
+  get size(): number {
+    return this.loaders.size;
+  }
+
+  /** Whether `modulePath` (e.g. `http`) exists and exports `name`. */
+  async exports(modulePath: string, name: string): Promise<boolean> {
+    return (await this.exported(modulePath, name)) !== undefined;
+  }
+
+  /** The module's export `name`, or undefined when the module or the export does not exist. */
+  async exported(modulePath: string, name: string): Promise<unknown> {
+    const load = this.loaders.get(modulePath);
+    return load === undefined ? undefined : ((await load()) as Record<string, unknown>)[name];
+  }
+
+  /** What `udfPath` names, or null when no Convex function is exported there. */
+  resolve(udfPath: string): Promise<FunctionInfo | null> {
+    let info = this.known.get(udfPath);
+    if (info === undefined) {
+      info = this.lookup(udfPath);
+      this.known.set(udfPath, info);
+    }
+    return info;
+  }
+
+  private async lookup(udfPath: string): Promise<FunctionInfo | null> {
+    const separator = udfPath.lastIndexOf(":");
+    const load = this.loaders.get(udfPath.slice(0, separator));
+    if (load === undefined) return null;
+    const exported = ((await load()) as Record<string, unknown>)[udfPath.slice(separator + 1)] as
+      Record<string, unknown> | undefined;
+    if (exported === undefined || exported === null) return null;
+    const kind: UdfKind | null = exported.isQuery
+      ? "query"
+      : exported.isMutation
+        ? "mutation"
+        : exported.isAction
+          ? "action"
+          : exported.isHttp
+            ? "httpAction"
+            : null;
+    return kind === null ? null : { kind, isPublic: exported.isPublic === true };
+  }
+}
+
+/** Memoizes module loaders: `import()` of an already-loaded module still pays the loader hooks. */
+function memoize(modules: Modules): Modules {
+  return Object.fromEntries(
+    Object.entries(modules).map(([file, load]) => {
+      let loaded: Promise<unknown> | undefined;
+      return [file, () => (loaded ??= load())];
+    }),
+  );
+}
+
+export type EngineOptions = {
+  schema: SchemaDefinition<never, boolean> | null;
+  modules: Modules;
+  /** Print function logs and failures on the server console. */
+  print: boolean;
+  /** The server's root async context, for work started by hooks that fire inside a function. */
+  scope: AsyncResource;
+};
+
+export class Engine {
+  readonly internals: EngineInternals;
+  private readonly t: Test;
+  private readonly resolver: FunctionResolver;
+  private readonly print: boolean;
+  private readonly accessors = new Map<string, Test>();
+  private readonly trackStorage = new AsyncLocalStorage<ReadTracker>();
+  private readonly journalStorage = new AsyncLocalStorage<JournalState>();
+  private readonly originStorage = new AsyncLocalStorage<MutationOrigin>();
+  private readonly cache = new Map<string, Cached>();
+  private readonly cacheByTable = new Map<string, Set<string>>();
+  private readonly commitLog: { gen: number; tables: ReadonlySet<string> }[] = [];
+  private readonly commitListeners: ((tables: ReadonlySet<string>) => void)[] = [];
+  private commitGen = 0;
+
+  constructor(options: EngineOptions) {
+    const modules = memoize(options.modules);
+    this.print = options.print;
+    this.resolver = new FunctionResolver(modules);
+    this.t = convexTest({ ...(options.schema !== null && { schema: options.schema }), modules }) as unknown as Test;
+    this.internals = attachInternals(this.t);
+    this.internals.onRead((table) => {
+      const tracker = this.trackStorage.getStore();
+      if (tracker === undefined) return;
+      tracker.tables.add(table);
+      tracker.snapshotGen ??= this.commitGen;
+    });
+    this.internals.onCommit((tables, ts) => {
+      this.commitGen += 1;
+      this.commitLog.push({ gen: this.commitGen, tables });
+      if (this.commitLog.length > COMMIT_LOG_LIMIT) this.commitLog.shift();
+      for (const table of tables) {
+        for (const key of this.cacheByTable.get(table) ?? []) this.evict(key);
+      }
+      this.originStorage.getStore()?.onCommit(ts);
+      // Listeners schedule work; it must not run inside the committing function's async context.
+      options.scope.runInAsyncScope(() => {
+        for (const listener of this.commitListeners) listener(tables);
+      });
+    });
+    this.internals.interceptAsyncSyscall("1.0/queryPage", (jsonArgs, next) => this.queryPage(jsonArgs, next));
+  }
+
+  /** Called after every commit that wrote, with the tables written. */
+  onCommit(listener: (tables: ReadonlySet<string>) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** What `udfPath` is, or null if nothing is exported there. */
+  resolve(udfPath: string): Promise<FunctionInfo | null> {
+    return this.resolver.resolve(canonicalizeUdfPath(udfPath));
+  }
+
+  /**
+   * Runs a query for a caller, from the shared cache when an equal call (same function, arguments,
+   * identity and journal) has not been invalidated by a commit since.
+   */
+  async query(call: {
+    udfPath: string;
+    args: Record<string, Value>;
+    argsKey: string;
+    caller: Caller;
+    journal?: QueryJournal;
+    /** Internal functions are only reachable from other functions. */
+    publicOnly: boolean;
+  }): Promise<QueryResult> {
+    const udfPath = canonicalizeUdfPath(call.udfPath);
+    const key = `${udfPath}\u0000${call.argsKey}\u0000${call.caller?.key ?? ""}\u0000${call.journal ?? ""}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit.result;
+    const refusal = await this.refuse(udfPath, "query", call.publicOnly);
+    if (refusal !== null) return { ...refusal, journal: null, fingerprint: JSON.stringify(refusal), stale: false };
+
+    const tracker: ReadTracker = { tables: new Set(), snapshotGen: undefined };
+    const journal: JournalState = { endCursor: parseJournal(call.journal), recorded: undefined };
+    const outcome = await this.trackStorage.run(tracker, () =>
+      this.journalStorage.run(journal, () =>
+        this.invoke("query", udfPath, call.caller, (test) =>
+          test.query(makeFunctionReference<"query">(udfPath), call.args),
+        ),
+      ),
+    );
+    const journalOut = journal.recorded === undefined ? null : JSON.stringify({ endCursor: journal.recorded });
+    const stale = this.changedSince(tracker);
+    const result: QueryResult = {
+      ...outcome,
+      journal: journalOut,
+      fingerprint: outcome.ok
+        ? `ok${JSON.stringify(outcome.value)}${journalOut ?? ""}`
+        : `error${JSON.stringify([outcome.errorMessage, outcome.errorData ?? null])}`,
+      stale,
+    };
+    if (!stale) this.store(key, result, tracker.tables);
+    return result;
+  }
+
+  /** Runs a mutation; `ts` is a timestamp at or after its commit. */
+  async mutation(call: {
+    udfPath: string;
+    args: Record<string, Value>;
+    caller: Caller;
+    publicOnly: boolean;
+    origin?: MutationOrigin;
+  }): Promise<MutationResult> {
+    const udfPath = canonicalizeUdfPath(call.udfPath);
+    const refusal = await this.refuse(udfPath, "mutation", call.publicOnly);
+    if (refusal !== null) return { ...refusal, ts: this.internals.currentTs() };
+    const run = () =>
+      this.invoke("mutation", udfPath, call.caller, (test) =>
+        test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
+      );
+    const outcome = call.origin === undefined ? await run() : await this.originStorage.run(call.origin, run);
+    return { ...outcome, ts: this.internals.currentTs() };
+  }
+
+  async action(call: {
+    udfPath: string;
+    args: Record<string, Value>;
+    caller: Caller;
+    publicOnly: boolean;
+  }): Promise<CallResult> {
+    const udfPath = canonicalizeUdfPath(call.udfPath);
+    const refusal = await this.refuse(udfPath, "action", call.publicOnly);
+    if (refusal !== null) return refusal;
+    return await this.invoke("action", udfPath, call.caller, (test) =>
+      test.action(makeFunctionReference<"action">(udfPath), call.args),
+    );
+  }
+
+  /** Routes a request to `convex/http.ts`; 404 when there is no router or no route. */
+  async fetch(pathAndQuery: string, init: RequestInit, caller: Caller): Promise<Response> {
+    const log = collector("httpAction", `${init.method ?? "GET"} ${pathAndQuery.split("?")[0]}`, this.print);
+    if (!(await this.resolver.exports("http", "default"))) {
+      return new Response("No HttpRouter: convex/http.ts does not exist or has no default export", { status: 404 });
+    }
+    try {
+      return await logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init));
+    } catch (error) {
+      const { errorMessage } = describeFailure(error);
+      printFunctionLine(log, errorMessage, "error");
+      return new Response(errorMessage, { status: 500 });
+    } finally {
+      log.open = false;
+    }
+  }
+
+  /** The cron jobs `convex/crons.ts` registers (`Crons.crons`), or none. */
+  async cronJobs(): Promise<Record<string, unknown>> {
+    const crons = (await this.resolver.exported("crons", "default")) as { crons?: Record<string, unknown> } | undefined;
+    return crons?.crons ?? {};
+  }
+
+  /** How many modules `convex/` has. */
+  get moduleCount(): number {
+    return this.resolver.size;
+  }
+
+  /** Runs `fn` inside a transaction of its own; `fn` may use `internals.tx`. */
+  async transaction<T>(fn: () => T): Promise<T> {
+    return await this.t.run(async () => fn());
+  }
+
+  private async refuse(
+    udfPath: string,
+    kind: UdfKind,
+    publicOnly: boolean,
+  ): Promise<{ ok: false; errorMessage: string; logLines: string[] } | null> {
+    const info = await this.resolver.resolve(udfPath);
+    if (info === null || (publicOnly && !info.isPublic)) {
+      return {
+        ok: false,
+        errorMessage: `Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`? (The offline server loads convex/ when it starts: restart it after adding functions.)`,
+        logLines: [],
+      };
+    }
+    if (info.kind !== kind) {
+      const name = (k: UdfKind) => k[0]!.toUpperCase() + k.slice(1);
+      return {
+        ok: false,
+        errorMessage: `Trying to execute ${udfPath} as ${name(kind)}, but it is defined as ${name(info.kind)}.`,
+        logLines: [],
+      };
+    }
+    return null;
+  }
+
+  private async invoke(
+    kind: UdfKind,
+    udfPath: string,
+    caller: Caller,
+    run: (test: Test) => Promise<unknown>,
+  ): Promise<CallResult> {
+    const log: LogCollector = collector(kind, udfPath, this.print);
+    try {
+      const value = (await logStorage.run(log, () => run(this.accessor(caller)))) as Value;
+      return { ok: true, value: convexToJson(value), logLines: log.lines };
+    } catch (error) {
+      const failure = describeFailure(error);
+      printFunctionLine(log, failure.errorMessage, "error");
+      return { ok: false, ...failure, logLines: log.lines };
+    } finally {
+      log.open = false;
+    }
+  }
+
+  private accessor(caller: Caller): Test {
+    if (caller === null) return this.t;
+    let accessor = this.accessors.get(caller.key);
+    if (accessor === undefined) {
+      if (this.accessors.size >= 1000) this.accessors.delete(this.accessors.keys().next().value!);
+      accessor = this.t.withIdentity(caller.identity);
+      this.accessors.set(caller.key, accessor);
+    }
+    return accessor;
+  }
+
+  /**
+   * Gapless pagination, as Convex's journals give it: a subscribed page keeps ending where its
+   * first run ended (its journal's end cursor), so rows inserted before that point grow the page
+   * instead of pushing rows into a gap before the next page.
+   */
+  private async queryPage(jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
+    const journal = this.journalStorage.getStore();
+    const args = JSON.parse(jsonArgs) as { endCursor?: string | null };
+    if ((args.endCursor === null || args.endCursor === undefined) && journal?.endCursor !== undefined) {
+      args.endCursor = journal.endCursor;
+    }
+    const result = JSON.parse(await next(JSON.stringify(args))) as { continueCursor: string; isDone: boolean };
+    if (typeof args.endCursor === "string" && args.endCursor !== END_CURSOR) {
+      // convex-test reports isDone when the row at endCursor was deleted; the page still ends there.
+      result.continueCursor = args.endCursor;
+      result.isDone = false;
+    }
+    if (journal !== undefined) journal.recorded ??= result.continueCursor;
+    return JSON.stringify(result);
+  }
+
+  /** Whether a commit after this run's reads wrote a table it read. */
+  private changedSince(tracker: ReadTracker): boolean {
+    if (tracker.snapshotGen === undefined || tracker.snapshotGen === this.commitGen) return false;
+    const oldest = this.commitLog[0];
+    if (oldest === undefined || oldest.gen > tracker.snapshotGen + 1) return true;
+    return this.commitLog.some(
+      (entry) => entry.gen > tracker.snapshotGen! && [...entry.tables].some((table) => tracker.tables.has(table)),
+    );
+  }
+
+  private store(key: string, result: QueryResult, tables: ReadonlySet<string>): void {
+    if (this.cache.size >= CACHE_LIMIT) this.evict(this.cache.keys().next().value!);
+    this.cache.set(key, { result, tables });
+    for (const table of tables) {
+      let keys = this.cacheByTable.get(table);
+      if (keys === undefined) this.cacheByTable.set(table, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private evict(key: string): void {
+    const cached = this.cache.get(key);
+    if (cached === undefined) return;
+    this.cache.delete(key);
+    for (const table of cached.tables) this.cacheByTable.get(table)?.delete(key);
+  }
+}

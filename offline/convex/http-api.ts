@@ -1,0 +1,215 @@
+/**
+ * The HTTP side of the offline server:
+ * - the deployment API on the main port, as `ConvexHttpClient` and `convex/nextjs` call it
+ *   (node_modules/convex/src/browser/http_client.ts): POST /api/query, /api/mutation, /api/action,
+ *   /api/function, /api/query_ts, /api/query_at_ts;
+ * - HTTP actions on the site port, routed by `convex/http.ts`.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { AuthFailure, type TokenVerifier } from "./auth";
+import type { CallResult, Caller, Engine } from "./engine";
+
+/** What `ConvexHttpClient` treats as "the function failed" (as opposed to a transport error). */
+const STATUS_CODE_UDF_FAILED = 560;
+/** Convex's limits: function arguments 16 MiB, HTTP action bodies 20 MiB. */
+const MAX_API_BODY = 16 * 1024 * 1024;
+const MAX_SITE_BODY = 20 * 1024 * 1024;
+
+export type HttpDeps = { engine: Engine; verifier: TokenVerifier; banner: string; log: (line: string) => void };
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpProblem(413, "RequestTooLarge", `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+}
+
+/** The caller named by an `Authorization: Bearer` header; throws AuthFailure for a bad token. */
+async function callerFrom(req: IncomingMessage, verifier: TokenVerifier): Promise<Caller> {
+  const header = req.headers.authorization;
+  if (header === undefined || header === "") return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (match === null) {
+    if (/^Convex\s/i.test(header)) {
+      throw new AuthFailure("BadAdminKey", "Admin keys are not accepted by the offline server; use a user token.");
+    }
+    throw new AuthFailure("InvalidAuthHeader", "Authorization header must be `Bearer <token>`");
+  }
+  const verified = await verifier.verify(match[1]!);
+  return { identity: verified.identity, key: verified.key };
+}
+
+// Browsers call the deployment API from the app's origin; a deployment allows any origin here.
+const API_CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "authorization, content-type, convex-client",
+  "access-control-max-age": "600",
+};
+
+type ApiRequest = { path: string; args: Record<string, Value> };
+
+function parseApiRequest(body: Buffer, argsForm: "array" | "object"): ApiRequest {
+  let parsed: { path?: unknown; args?: unknown; format?: unknown };
+  try {
+    parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
+  } catch {
+    throw new HttpProblem(400, "BadJsonBody", "The request body is not JSON");
+  }
+  if (typeof parsed.path !== "string") throw new HttpProblem(400, "BadRequest", "`path` must name a function");
+  if (parsed.format !== undefined && parsed.format !== "convex_encoded_json" && parsed.format !== "json") {
+    throw new HttpProblem(400, "BadRequest", `Unsupported format ${JSON.stringify(parsed.format)}`);
+  }
+  const raw = argsForm === "array" ? (Array.isArray(parsed.args) ? parsed.args[0] : undefined) : parsed.args;
+  const args = jsonToConvex((raw ?? {}) as JSONValue);
+  if (typeof args !== "object" || args === null || Array.isArray(args)) {
+    throw new HttpProblem(400, "BadRequest", "`args` must be an object");
+  }
+  return { path: parsed.path, args: args as Record<string, Value> };
+}
+
+function replyTo(res: ServerResponse, result: CallResult): void {
+  if (result.ok) {
+    sendJson(res, 200, { status: "success", value: result.value, logLines: result.logLines }, API_CORS);
+  } else {
+    sendJson(
+      res,
+      STATUS_CODE_UDF_FAILED,
+      {
+        status: "error",
+        errorMessage: result.errorMessage,
+        logLines: result.logLines,
+        ...(result.errorData !== undefined && { errorData: result.errorData }),
+      },
+      API_CORS,
+    );
+  }
+}
+
+/** Requests on the main port that are not the WebSocket upgrade. */
+export function apiHandler(deps: HttpDeps) {
+  const { engine, verifier } = deps;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://offline");
+    try {
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, API_CORS).end();
+        return;
+      }
+      if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/version")) {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", ...API_CORS }).end(deps.banner + "\n");
+        return;
+      }
+      const kinds: Record<string, "query" | "mutation" | "action" | "function"> = {
+        "/api/query": "query",
+        "/api/query_at_ts": "query",
+        "/api/mutation": "mutation",
+        "/api/action": "action",
+        "/api/function": "function",
+      };
+      if (url.pathname === "/api/query_ts" && req.method === "POST") {
+        sendJson(res, 200, { ts: engine.internals.currentTs().toString() }, API_CORS);
+        return;
+      }
+      const kind = kinds[url.pathname];
+      if (kind === undefined) {
+        throw new HttpProblem(404, "NotFound", `No endpoint ${url.pathname} on the offline Convex server`);
+      }
+      if (req.method !== "POST") {
+        res.setHeader("allow", "POST, OPTIONS");
+        throw new HttpProblem(405, "MethodNotAllowed", `${url.pathname} takes POST`);
+      }
+      const body = await readBody(req, MAX_API_BODY);
+      const { path, args } = parseApiRequest(body, kind === "function" ? "object" : "array");
+      const caller = await callerFrom(req, verifier);
+      let resolvedKind = kind;
+      if (kind === "function") {
+        const info = await engine.resolve(path);
+        resolvedKind = info?.kind === "mutation" || info?.kind === "action" ? info.kind : "query";
+      }
+      const call = { udfPath: path, args, caller, publicOnly: true };
+      const result =
+        resolvedKind === "mutation"
+          ? await engine.mutation(call)
+          : resolvedKind === "action"
+            ? await engine.action(call)
+            : await engine.query({ ...call, argsKey: JSON.stringify(args) });
+      replyTo(res, result);
+    } catch (error) {
+      if (error instanceof AuthFailure) {
+        deps.log(`auth: token refused on ${url.pathname} (${error.message})`);
+        sendJson(res, 401, { code: error.code, message: error.message }, API_CORS);
+      } else if (error instanceof HttpProblem) {
+        sendJson(res, error.status, { code: error.code, message: error.message }, API_CORS);
+      } else {
+        deps.log(`http: ${(error as Error).stack ?? String(error)}`);
+        sendJson(res, 500, { code: "InternalServerError", message: (error as Error).message }, API_CORS);
+      }
+    }
+  };
+}
+
+/**
+ * HTTP actions. A request whose bearer token does not verify still reaches the action, which sees
+ * no identity (`ctx.auth.getUserIdentity()` is null) and answers as it would to a signed-out caller.
+ */
+export function siteHandler(deps: HttpDeps) {
+  const { engine, verifier } = deps;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const method = req.method ?? "GET";
+      const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, MAX_SITE_BODY);
+      let caller: Caller = null;
+      try {
+        caller = await callerFrom(req, verifier);
+      } catch (error) {
+        if (!(error instanceof AuthFailure)) throw error;
+        deps.log(`auth: token refused on ${req.url} (${error.message}); the HTTP action sees no identity`);
+      }
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+      }
+      const response = await engine.fetch(
+        req.url ?? "/",
+        { method, headers, ...(body !== undefined && { body: new Uint8Array(body) }) },
+        caller,
+      );
+      const out: Record<string, string | string[]> = {};
+      response.headers.forEach((value, name) => {
+        const existing = out[name];
+        out[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+      });
+      res.writeHead(response.status, out);
+      res.end(method === "HEAD" ? undefined : Buffer.from(await response.arrayBuffer()));
+    } catch (error) {
+      if (error instanceof HttpProblem) {
+        sendJson(res, error.status, { code: error.code, message: error.message });
+      } else {
+        deps.log(`http action: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) sendJson(res, 500, { code: "InternalServerError", message: (error as Error).message });
+        else res.end();
+      }
+    }
+  };
+}

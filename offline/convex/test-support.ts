@@ -1,0 +1,133 @@
+/** Helpers for the offline server's tests: real clients from the `convex` package, over `ws`. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { ConvexReactClient } from "convex/react";
+import WebSocket from "ws";
+import { startIdentityProvider, type IdentityProvider } from "../idp";
+import { startOfflineConvex } from "./server";
+
+export const FIXTURE_DIR = path.join(import.meta.dirname, "fixture");
+
+/** A fresh directory under the OS temp dir. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Log lines the clients print (function logs, auth failures), kept for assertions. */
+export function recordingLogger() {
+  const lines: string[] = [];
+  const record = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+  return { lines, logger: { log: record, warn: record, error: record, logVerbose: () => {} } };
+}
+
+/** A `ConvexClient` as a Node app would use it; `token` is fetched again on every request for one. */
+export function simpleClient(
+  url: string,
+  token?: (forceRefresh: boolean) => Promise<string | null>,
+  onAuthChange?: (authenticated: boolean) => void,
+) {
+  const { lines, logger } = recordingLogger();
+  const client = new ConvexClient(url, {
+    webSocketConstructor: WebSocket as never,
+    logger,
+    unsavedChangesWarning: false,
+  });
+  if (token) client.setAuth(({ forceRefreshToken }) => token(forceRefreshToken), onAuthChange);
+  return { client, logs: lines };
+}
+
+/** The client behind `ConvexProvider` (used here without React rendering). */
+export function reactClient(url: string, token?: () => Promise<string | null>) {
+  const { lines, logger } = recordingLogger();
+  const client = new ConvexReactClient(url, {
+    webSocketConstructor: WebSocket as never,
+    logger,
+    unsavedChangesWarning: false,
+  });
+  if (token) client.setAuth(token);
+  return { client, logs: lines };
+}
+
+export function httpClient(url: string, token?: string): ConvexHttpClient {
+  const client = new ConvexHttpClient(url, { logger: false });
+  if (token) client.setAuth(token);
+  return client;
+}
+
+/** Polls `check` until it returns something other than undefined/false. */
+export async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Records every value a subscription delivers. */
+export function watch<T>(subscribe: (onValue: (value: T) => void, onError: (error: Error) => void) => () => void) {
+  const values: T[] = [];
+  const errors: Error[] = [];
+  const unsubscribe = subscribe(
+    (value) => values.push(value),
+    (error) => errors.push(error),
+  );
+  return {
+    values,
+    errors,
+    unsubscribe,
+    latest: () => values[values.length - 1],
+    /** Resolves with the first value (from now on, or already seen) that satisfies `test`. */
+    until: (test: (value: T) => boolean, what: string, timeoutMs?: number) =>
+      eventually(() => values.find(test), what, timeoutMs),
+  };
+}
+
+/** The fixture deployment (offline/convex/fixture) with an identity provider in front of it. */
+export async function startFixture() {
+  const data = tempDir("offline-convex-");
+  const idp: IdentityProvider = await startIdentityProvider({
+    port: 0,
+    dataDir: path.join(data.dir, "idp"),
+    webhook: null,
+    quiet: true,
+  });
+  const launch = (ports: { port: number; sitePort: number }, overrides: { reset?: boolean } = {}) =>
+    startOfflineConvex({
+      convexDir: FIXTURE_DIR,
+      dataDir: path.join(data.dir, "convex"),
+      ...ports,
+      quiet: true,
+      env: { CLERK_JWT_ISSUER_DOMAIN: idp.url },
+      ...overrides,
+    });
+  const server = await launch({ port: 0, sitePort: 0 });
+  /** A signed-in demo user's token source. */
+  const signIn = (email: string) => {
+    const session = idp.sessions.create({ email_address: email });
+    return { session, token: () => idp.sessions.token(session.id) };
+  };
+  const fixture = {
+    idp,
+    /** The running server; tests that restart it put the new one here. */
+    server,
+    dataDir: data.dir,
+    /** Starts another server on the same data and ports (after `server.close()`). */
+    start: (overrides: { reset?: boolean } = {}) =>
+      launch(
+        { port: Number(new URL(fixture.server.url).port), sitePort: Number(new URL(fixture.server.siteUrl).port) },
+        overrides,
+      ),
+    signIn,
+    close: async () => {
+      await fixture.server.close();
+      await idp.close();
+      data.remove();
+    },
+  };
+  return fixture;
+}

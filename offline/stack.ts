@@ -1,0 +1,100 @@
+/**
+ * The offline stack: the local identity provider and the offline Convex server, wired to each
+ * other as Clerk and a Convex deployment are in production (issuer domain, webhook endpoint and
+ * secret), with demo data on first start. For development and tests only.
+ */
+import { createServer } from "node:net";
+import path from "node:path";
+import { startOfflineConvex, type OfflineConvexServer } from "./convex/server";
+import { startIdentityProvider, type IdentityProvider, type RetryPolicy } from "./idp";
+import { seedDemoData } from "./seed";
+
+export const DEFAULT_DATA_DIR = ".offline";
+
+export type OfflineStackOptions = {
+  /** Holds `convex/` and `idp/`. Default `.offline`. */
+  dataDir?: string;
+  /** 0 picks free ports (tests). Defaults 3210, 3211, 3212. */
+  convexPort?: number;
+  sitePort?: number;
+  idpPort?: number;
+  /** Forget both the database and the directory, and seed the demo data again. */
+  reset?: boolean;
+  quiet?: boolean;
+  /** Create demo projects and tasks when the database is new. Default true. */
+  seed?: boolean;
+  /** Webhook retry schedule (tests shorten it). */
+  webhookRetry?: Partial<RetryPolicy>;
+};
+
+export type OfflineStack = {
+  convex: OfflineConvexServer;
+  idp: IdentityProvider;
+  /** The variables the Next.js app needs to use this stack. */
+  appEnv: Record<string, string>;
+  close(): Promise<void>;
+};
+
+/** A port that was free a moment ago (the issuer URL must be known before the server starts). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const idpPort = options.idpPort === 0 ? await freePort() : (options.idpPort ?? 3212);
+  const issuer = `http://127.0.0.1:${idpPort}`;
+
+  // The deployment's auth.config.ts reads the issuer when it loads; the webhook secret is read
+  // per request, so it is set once the identity provider has it.
+  const convex = await startOfflineConvex({
+    dataDir: path.join(dataDir, "convex"),
+    port: options.convexPort,
+    sitePort: options.sitePort,
+    reset: options.reset,
+    quiet: options.quiet,
+    env: { CLERK_JWT_ISSUER_DOMAIN: issuer },
+  });
+  let idp: IdentityProvider;
+  try {
+    idp = await startIdentityProvider({
+      port: idpPort,
+      dataDir: path.join(dataDir, "idp"),
+      webhook: { url: `${convex.siteUrl}/webhooks/clerk` },
+      reset: options.reset,
+      quiet: options.quiet,
+      ...(options.webhookRetry !== undefined && { retry: options.webhookRetry }),
+    });
+  } catch (error) {
+    await convex.close();
+    throw error;
+  }
+  process.env.CLERK_WEBHOOK_SECRET = idp.webhookSecret;
+
+  const close = async () => {
+    await idp.close();
+    await convex.close();
+  };
+  try {
+    if (convex.fresh && options.seed !== false) {
+      // A database that lost its data while the directory kept its own: send the directory again.
+      if (!idp.fresh) idp.webhooks.resync();
+      const tasks = await seedDemoData(convex.url, idp);
+      if (!options.quiet) console.log(`offline stack: demo data created (${tasks} tasks in 3 projects)`);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  return {
+    convex,
+    idp,
+    appEnv: { NEXT_PUBLIC_CONVEX_URL: convex.url, NEXT_PUBLIC_OFFLINE_IDP_URL: idp.url },
+    close,
+  };
+}
