@@ -1,4 +1,5 @@
 /** `npm run bench`: prints the project's performance figures. */
+import { benchLive } from "./live";
 import { benchReads } from "./reads";
 import { benchWebhooks } from "./webhooks";
 
@@ -11,4 +12,8 @@ if (only === undefined || only === "reads") {
 if (only === undefined || only === "webhooks") {
   console.log("\n# Clerk webhook sync as the user table grows");
   await benchWebhooks();
+}
+if (only === undefined || only === "live") {
+  console.log("\n# Live updates on the offline stack");
+  await benchLive();
 }

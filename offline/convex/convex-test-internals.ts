@@ -10,7 +10,7 @@
  * pointing here instead of misbehaving later.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { GenericDataModel } from "convex/server";
+import type { GenericDataModel, UserIdentity } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { TestConvexForDataModel } from "convex-test";
 
@@ -66,6 +66,11 @@ export type EngineInternals = {
   onCommit(listener: (tables: ReadonlySet<string>, ts: bigint) => void): void;
   /** Called on every document or table read (also inside mutations; filter by context). */
   onRead(listener: (table: string) => void): void;
+  /**
+   * Lets `wrap` replace the identity functions receive from `ctx.auth.getUserIdentity()`.
+   * Resolves once convex-test's auth object has been found (it is created per request).
+   */
+  wrapIdentity(wrap: (identity: UserIdentity | null) => UserIdentity | null): Promise<void>;
   /** Replaces one async syscall; `next` is convex-test's own implementation. */
   interceptAsyncSyscall(op: string, handler: SyscallHandler): void;
   snapshot(): EngineSnapshot;
@@ -85,6 +90,18 @@ export type EngineInternals = {
 export function tableNameFromId(id: string): string {
   const digits = /^[0-9]+/.exec(id);
   return digits === null ? id : id.slice(digits[0].length);
+}
+
+/** convex-test's `AuthFake`: what `ctx.auth` is inside its functions. */
+type AuthFake = { _userIdentity: UserIdentity | null; getUserIdentity(): Promise<UserIdentity | null> };
+
+function isAuthFake(value: unknown): value is AuthFake {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "_userIdentity" in value &&
+    typeof (value as { getUserIdentity?: unknown }).getUserIdentity === "function"
+  );
 }
 
 function isConvexGlobal(value: unknown): value is ConvexGlobal {
@@ -164,10 +181,41 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     for (const listener of readListeners) listener(name);
     return get(table, id);
   };
-  const iterate = db._iterateDocs.bind(db);
+  // convex-test finds a table's documents by scanning the ids of every table, so each index
+  // lookup costs as much as the whole database; a long-running server grows until that dominates.
+  // Keep each table's ids as the committed documents change (all changes pass through the proxy).
+  const tableIds = new Map<string, Set<string>>();
+  const idsOf = (table: string) => {
+    let ids = tableIds.get(table);
+    if (ids === undefined) tableIds.set(table, (ids = new Set()));
+    return ids;
+  };
+  const indexDocuments = (documents: Record<string, Doc>) => {
+    tableIds.clear();
+    for (const id of Object.keys(documents)) idsOf(tableNameFromId(id)).add(id);
+    return new Proxy(documents, {
+      set(target, id, value, receiver) {
+        if (typeof id === "string") idsOf(tableNameFromId(id)).add(id);
+        return Reflect.set(target, id, value, receiver);
+      },
+      deleteProperty(target, id) {
+        if (typeof id === "string") tableIds.get(tableNameFromId(id))?.delete(id);
+        return Reflect.deleteProperty(target, id);
+      },
+    });
+  };
+  db._documents = indexDocuments(db._documents);
   db._iterateDocs = (table, callback) => {
     for (const listener of readListeners) listener(table);
-    iterate(table, callback);
+    // As convex-test's own: committed ids, then ids written by the open transaction levels.
+    const ids = new Set(tableIds.get(table));
+    for (const level of db._writes) {
+      for (const id of Object.keys(level)) if (tableNameFromId(id) === table) ids.add(id);
+    }
+    for (const id of ids) {
+      const document = db.get(table, id);
+      if (document !== null) callback(document);
+    }
   };
 
   const handlers = new Map<string, SyscallHandler>();
@@ -177,7 +225,32 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     return handler === undefined ? asyncSyscall(op, jsonArgs) : handler(jsonArgs, (args) => asyncSyscall(op, args));
   };
 
+  let identityWrapped: Promise<void> | undefined;
+  const wrapIdentity = (wrap: (identity: UserIdentity | null) => UserIdentity | null) =>
+    (identityWrapped ??= (async () => {
+      // convex-test's AuthFake is private; one is handed to AsyncLocalStorage#run for every
+      // function it runs, so an empty transaction shows it. Its prototype is patched once.
+      const prototype = AsyncLocalStorage.prototype as { run: (...args: unknown[]) => unknown };
+      const originalRun = prototype.run;
+      let authFake: AuthFake | undefined;
+      prototype.run = function (this: unknown, ...args: unknown[]) {
+        if (authFake === undefined && isAuthFake(args[0])) authFake = args[0];
+        return originalRun.apply(this, args);
+      };
+      try {
+        await t.run(async () => {});
+      } finally {
+        prototype.run = originalRun;
+      }
+      if (authFake === undefined) throw incompatible("no AuthFake seen in AsyncLocalStorage#run");
+      const authPrototype = Object.getPrototypeOf(authFake) as AuthFake;
+      authPrototype.getUserIdentity = function (this: AuthFake) {
+        return Promise.resolve(wrap(this._userIdentity));
+      };
+    })());
+
   return {
+    wrapIdentity,
     currentTs: () => tm._lastCommitTs,
     advanceTsTo: (ts) => {
       if (ts > tm._lastCommitTs) tm._lastCommitTs = ts;
@@ -203,7 +276,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
         documents[id] = doc;
         if (typeof doc._creationTime === "number") lastCreationTime = Math.max(lastCreationTime, doc._creationTime);
       }
-      db._documents = documents;
+      db._documents = indexDocuments(documents);
       db._nextDocId = Math.max(db._nextDocId, snapshot.nextDocId);
       db._lastCreationTime = Math.max(db._lastCreationTime, lastCreationTime);
       const lastCommitTs = BigInt(snapshot.lastCommitTs);

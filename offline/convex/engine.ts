@@ -34,9 +34,46 @@ type FunctionInfo = { kind: UdfKind; isPublic: boolean };
 /** Where a mutation came from, so its commit can be tied back to the client awaiting it. */
 export type MutationOrigin = { onCommit(ts: bigint): void };
 
-type ReadTracker = { tables: Set<string>; snapshotGen: number | undefined };
+/** What one query run read: tables, and which parts of the caller's identity. */
+type ReadTracker = {
+  tables: Set<string>;
+  snapshotGen: number | undefined;
+  /** Whether the function asked for the identity at all, and whether it got none. */
+  identityAsked: boolean;
+  identityNull: boolean;
+  /** Identity fields read; `allFields` when the function enumerated them (spread, JSON, keys). */
+  identityFields: Set<string>;
+  allFields: boolean;
+};
+
+/**
+ * For whom a cached result holds. Sessions differ in claims functions rarely read (Clerk's `sid`),
+ * so results are shared between callers that agree on every identity field the run read.
+ */
+type IdentityDependence =
+  { kind: "none" } | { kind: "null" } | { kind: "exact"; key: string } | { kind: "fields"; fields: [string, string][] };
 type JournalState = { endCursor: string | undefined; recorded: string | undefined };
-type Cached = { result: QueryResult; tables: ReadonlySet<string> };
+type Cached = { baseKey: string; result: QueryResult; tables: ReadonlySet<string>; identity: IdentityDependence };
+
+function fieldValue(value: unknown): string {
+  return value === undefined ? "-" : JSON.stringify(value);
+}
+
+function holdsFor(dependence: IdentityDependence, caller: Caller): boolean {
+  switch (dependence.kind) {
+    case "none":
+      return true;
+    case "null":
+      return caller === null;
+    case "exact":
+      return caller?.key === dependence.key;
+    case "fields": {
+      if (caller === null) return false;
+      const identity = caller.identity as Record<string, unknown>;
+      return dependence.fields.every(([field, value]) => fieldValue(identity[field]) === value);
+    }
+  }
+}
 
 /** convex-test's marker for "to the end of the range". */
 const END_CURSOR = "_end_cursor";
@@ -161,8 +198,14 @@ export class Engine {
   private readonly trackStorage = new AsyncLocalStorage<ReadTracker>();
   private readonly journalStorage = new AsyncLocalStorage<JournalState>();
   private readonly originStorage = new AsyncLocalStorage<MutationOrigin>();
-  private readonly cache = new Map<string, Cached>();
-  private readonly cacheByTable = new Map<string, Set<string>>();
+  private readonly cache = new Map<string, Cached[]>();
+  private readonly cacheByTable = new Map<string, Set<Cached>>();
+  private cacheSize = 0;
+  /** Query executions by function, and answers from the cache, for tests and benchmarks. */
+  readonly stats = { queryRuns: new Map<string, number>(), cacheHits: 0 };
+  private readonly inflight = new Map<string, Promise<void>>();
+  /** Resolves once identity reads are tracked; the server awaits it before serving. */
+  readonly ready: Promise<void>;
   private readonly commitLog: { gen: number; tables: ReadonlySet<string> }[] = [];
   private readonly commitListeners: ((tables: ReadonlySet<string>) => void)[] = [];
   private commitGen = 0;
@@ -184,7 +227,7 @@ export class Engine {
       this.commitLog.push({ gen: this.commitGen, tables });
       if (this.commitLog.length > COMMIT_LOG_LIMIT) this.commitLog.shift();
       for (const table of tables) {
-        for (const key of this.cacheByTable.get(table) ?? []) this.evict(key);
+        for (const entry of this.cacheByTable.get(table) ?? []) this.evict(entry);
       }
       this.originStorage.getStore()?.onCommit(ts);
       // Listeners schedule work; it must not run inside the committing function's async context.
@@ -193,6 +236,40 @@ export class Engine {
       });
     });
     this.internals.interceptAsyncSyscall("1.0/queryPage", (jsonArgs, next) => this.queryPage(jsonArgs, next));
+    this.ready = this.internals.wrapIdentity((identity) => this.trackedIdentity(identity));
+  }
+
+  /** Inside a query run, the identity as a proxy that notes which fields the function reads. */
+  private trackedIdentity(identity: UserIdentity | null): UserIdentity | null {
+    const tracker = this.trackStorage.getStore();
+    if (tracker === undefined) return identity;
+    tracker.identityAsked = true;
+    if (identity === null) {
+      tracker.identityNull = true;
+      return null;
+    }
+    const note = (field: string | symbol) => {
+      // `then` is Promise.resolve probing for a thenable, not the function reading a claim.
+      if (typeof field === "string" && field !== "then") tracker.identityFields.add(field);
+    };
+    return new Proxy(identity, {
+      get(target, field, receiver) {
+        note(field);
+        return Reflect.get(target, field, receiver) as unknown;
+      },
+      has(target, field) {
+        note(field);
+        return Reflect.has(target, field);
+      },
+      getOwnPropertyDescriptor(target, field) {
+        note(field);
+        return Reflect.getOwnPropertyDescriptor(target, field);
+      },
+      ownKeys(target) {
+        tracker.allFields = true;
+        return Reflect.ownKeys(target);
+      },
+    });
   }
 
   /** Called after every commit that wrote, with the tables written. */
@@ -219,13 +296,42 @@ export class Engine {
     publicOnly: boolean;
   }): Promise<QueryResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
-    const key = `${udfPath}\u0000${call.argsKey}\u0000${call.caller?.key ?? ""}\u0000${call.journal ?? ""}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit.result;
+    const baseKey = `${udfPath}\u0000${call.argsKey}\u0000${call.journal ?? ""}`;
+    // After a commit every subscriber asks at once. Runs of the same call wait for the one in
+    // flight and take its result when it holds for them, so each distinct reader runs it once.
+    for (;;) {
+      const hit = this.cache.get(baseKey)?.find((entry) => holdsFor(entry.identity, call.caller));
+      if (hit !== undefined) {
+        this.stats.cacheHits += 1;
+        return hit.result;
+      }
+      const running = this.inflight.get(baseKey);
+      if (running === undefined) break;
+      await running;
+    }
+    let finished!: () => void;
+    this.inflight.set(baseKey, new Promise<void>((resolve) => (finished = resolve)));
+    try {
+      return await this.runQuery(call, udfPath, baseKey);
+    } finally {
+      this.inflight.delete(baseKey);
+      finished();
+    }
+  }
+
+  private async runQuery(call: Parameters<Engine["query"]>[0], udfPath: string, baseKey: string): Promise<QueryResult> {
     const refusal = await this.refuse(udfPath, "query", call.publicOnly);
     if (refusal !== null) return { ...refusal, journal: null, fingerprint: JSON.stringify(refusal), stale: false };
 
-    const tracker: ReadTracker = { tables: new Set(), snapshotGen: undefined };
+    this.stats.queryRuns.set(udfPath, (this.stats.queryRuns.get(udfPath) ?? 0) + 1);
+    const tracker: ReadTracker = {
+      tables: new Set(),
+      snapshotGen: undefined,
+      identityAsked: false,
+      identityNull: false,
+      identityFields: new Set(),
+      allFields: false,
+    };
     const journal: JournalState = { endCursor: parseJournal(call.journal), recorded: undefined };
     const outcome = await this.trackStorage.run(tracker, () =>
       this.journalStorage.run(journal, () =>
@@ -244,7 +350,7 @@ export class Engine {
         : `error${JSON.stringify([outcome.errorMessage, outcome.errorData ?? null])}`,
       stale,
     };
-    if (!stale) this.store(key, result, tracker.tables);
+    if (!stale) this.store(baseKey, result, tracker, call.caller);
     return result;
   }
 
@@ -399,20 +505,43 @@ export class Engine {
     );
   }
 
-  private store(key: string, result: QueryResult, tables: ReadonlySet<string>): void {
-    if (this.cache.size >= CACHE_LIMIT) this.evict(this.cache.keys().next().value!);
-    this.cache.set(key, { result, tables });
-    for (const table of tables) {
-      let keys = this.cacheByTable.get(table);
-      if (keys === undefined) this.cacheByTable.set(table, (keys = new Set()));
-      keys.add(key);
+  private store(baseKey: string, result: QueryResult, tracker: ReadTracker, caller: Caller): void {
+    const identity: IdentityDependence = !tracker.identityAsked
+      ? { kind: "none" }
+      : caller === null || tracker.identityNull
+        ? { kind: "null" }
+        : tracker.allFields
+          ? { kind: "exact", key: caller.key }
+          : {
+              kind: "fields",
+              fields: [...tracker.identityFields].map((field) => [
+                field,
+                fieldValue((caller.identity as Record<string, unknown>)[field]),
+              ]),
+            };
+    if (this.cacheSize >= CACHE_LIMIT) {
+      const oldest = this.cache.values().next().value?.[0];
+      if (oldest !== undefined) this.evict(oldest);
+    }
+    const entry: Cached = { baseKey, result, tables: tracker.tables, identity };
+    let entries = this.cache.get(baseKey);
+    if (entries === undefined) this.cache.set(baseKey, (entries = []));
+    entries.push(entry);
+    this.cacheSize += 1;
+    for (const table of tracker.tables) {
+      let set = this.cacheByTable.get(table);
+      if (set === undefined) this.cacheByTable.set(table, (set = new Set()));
+      set.add(entry);
     }
   }
 
-  private evict(key: string): void {
-    const cached = this.cache.get(key);
-    if (cached === undefined) return;
-    this.cache.delete(key);
-    for (const table of cached.tables) this.cacheByTable.get(table)?.delete(key);
+  private evict(entry: Cached): void {
+    const entries = this.cache.get(entry.baseKey);
+    const index = entries?.indexOf(entry) ?? -1;
+    if (entries === undefined || index === -1) return;
+    entries.splice(index, 1);
+    if (entries.length === 0) this.cache.delete(entry.baseKey);
+    this.cacheSize -= 1;
+    for (const table of entry.tables) this.cacheByTable.get(table)?.delete(entry);
   }
 }

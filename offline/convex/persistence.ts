@@ -8,6 +8,7 @@
  * the snapshot's `lastCommitTs` and by what reconnecting clients have observed.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { EngineSnapshot } from "./convex-test-internals";
 
@@ -72,15 +73,33 @@ export class Persistence {
     }
   }
 
-  save(snapshot: EngineSnapshot): void {
-    const stored: StoredSnapshot = { format: FORMAT, savedAt: new Date().toISOString(), ...snapshot };
-    writeAtomically(this.file, JSON.stringify(stored));
-    writeAtomically(this.idsFile, JSON.stringify({ nextDocId: snapshot.nextDocId }));
+  /** Writes now, after any write still in progress; for shutdown. */
+  async save(snapshot: EngineSnapshot): Promise<void> {
+    await this.writing;
+    const [db, ids] = serialize(snapshot);
+    writeFileSync(`${this.file}.tmp`, db);
+    renameSync(`${this.file}.tmp`, this.file);
+    writeFileSync(`${this.idsFile}.tmp`, ids);
+    renameSync(`${this.idsFile}.tmp`, this.idsFile);
+  }
+
+  private writing: Promise<void> = Promise.resolve();
+
+  /** Writes in the background (file I/O off the event loop), one write at a time. */
+  saveInBackground(snapshot: EngineSnapshot, onError: (error: Error) => void): void {
+    const [db, ids] = serialize(snapshot);
+    this.writing = this.writing
+      .then(async () => {
+        await writeFile(`${this.file}.tmp`, db);
+        await rename(`${this.file}.tmp`, this.file);
+        await writeFile(`${this.idsFile}.tmp`, ids);
+        await rename(`${this.idsFile}.tmp`, this.idsFile);
+      })
+      .catch(onError);
   }
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
+function serialize(snapshot: EngineSnapshot): [string, string] {
+  const stored: StoredSnapshot = { format: FORMAT, savedAt: new Date().toISOString(), ...snapshot };
+  return [JSON.stringify(stored), JSON.stringify({ nextDocId: snapshot.nextDocId })];
 }

@@ -212,6 +212,41 @@ describe("pagination", () => {
 });
 
 describe("identity", () => {
+  test("sessions that agree on every claim a query read share one run; others get their own", async () => {
+    const mine = makeFunctionReference<"query", Record<string, never>, { subject: string | null; count: number }>(
+      "messages:mine",
+    );
+    const sessions = [
+      fixture.signIn("alice.johnson@example.com"),
+      fixture.signIn("alice.johnson@example.com"),
+      fixture.signIn("alice.johnson@example.com"),
+      fixture.signIn("ben.carter@example.com"),
+    ];
+    const watchers = sessions.map(({ token }) => {
+      const made = simpleClient(fixture.server.url, token);
+      cleanups.push(() => made.client.close());
+      return {
+        made,
+        seen: watch<{ subject: string | null; count: number }>((onValue, onError) =>
+          made.client.onUpdate(mine, {}, onValue, onError),
+        ),
+      };
+    });
+    for (const [index, { seen }] of watchers.entries()) {
+      await seen.until((v) => v.subject === sessions[index]!.session.user_id, `session ${index}'s own subject`);
+    }
+    const { stats } = fixture.server.engine;
+    const runs = () => stats.queryRuns.get("messages:mine") ?? 0;
+    const runsBefore = runs();
+    await watchers[0]!.made.client.mutation(send, { body: "counted for Alice" });
+    for (const [index, { seen }] of watchers.entries()) {
+      const expected = index < 3 ? 1 : 0;
+      await seen.until((v) => v.count === expected, `session ${index}'s count after Alice's message`);
+    }
+    // Alice's three sessions (different `sid`, same `subject`) shared one run; Ben had his own.
+    expect(runs() - runsBefore).toBe(2);
+  });
+
   test("a signed-in client's functions see the Clerk claims as a deployment passes them", async () => {
     const { session, token } = fixture.signIn("alice.johnson@example.com");
     let authenticated: boolean | undefined;

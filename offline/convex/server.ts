@@ -24,7 +24,7 @@ export const DEFAULT_SITE_PORT = 3211;
 export const DEFAULT_DATA_DIR = ".offline/convex";
 
 /** How long after a commit the snapshot is written; commits in between share one write. */
-const SAVE_DELAY_MS = 100;
+const SAVE_DELAY_MS = 250;
 /** The client reconnects after 60 s without a server message. */
 const PING_INTERVAL_MS = 15_000;
 
@@ -61,7 +61,7 @@ export type OfflineConvexServer = {
   /** Number of open WebSocket sessions. */
   sessions(): number;
   /** Writes the snapshot now. */
-  flush(): void;
+  flush(): Promise<void>;
   /** Stops listening, closes every connection and writes the snapshot. */
   close(): Promise<void>;
 };
@@ -106,6 +106,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     print,
     scope,
   });
+  await engine.ready;
   engine.internals.restore(snapshot, persistence.idFloor());
   const { providers, problem } = await loadProviders(convexDir);
   const verifier = new TokenVerifier(providers);
@@ -114,15 +115,21 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   let saveTimer: NodeJS.Timeout | undefined;
   let refreshScheduled = false;
   let closed = false;
-  const flush = () => {
+  const saveSoon = () => {
+    saveTimer = undefined;
+    persistence.saveInBackground(engine.internals.snapshot(), (error) =>
+      console.error(`offline Convex server: could not write ${persistence.file}: ${error.message}`),
+    );
+  };
+  const flush = async () => {
     clearTimeout(saveTimer);
     saveTimer = undefined;
-    persistence.save(engine.internals.snapshot());
+    await persistence.save(engine.internals.snapshot());
   };
   engine.onCommit(() => {
     // A timer convex-test set before the close may still run a function: it must not write the file.
     if (closed) return;
-    saveTimer ??= setTimeout(flush, SAVE_DELAY_MS);
+    saveTimer ??= setTimeout(saveSoon, SAVE_DELAY_MS);
     if (refreshScheduled) return;
     refreshScheduled = true;
     // After the committing function returns, so one function's writes cause one re-run.
@@ -211,8 +218,8 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
       ),
     );
     wss.close();
-    flush();
     closed = true;
+    await flush();
     uninstallCapture();
   };
 
