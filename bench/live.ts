@@ -17,7 +17,7 @@ import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
 
-const SUBSCRIBER_COUNTS = process.env.BENCH_PROFILE ? [50] : [1, 10, 50];
+const SUBSCRIBER_COUNTS = [1, 10, 50];
 const ROUNDS = 100;
 const WARMUP = 20;
 const THROUGHPUT_MUTATIONS = 300;
@@ -41,17 +41,12 @@ async function startStack(dataDir: string) {
   const [port, sitePort, idpPort] = [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof/cpu"] : []),
-      "--import",
-      "tsx",
-      "offline/cli.ts",
-      "--quiet",
-      "--data-dir",
-      dataDir,
-      "--port",
-      String(port),
-    ].concat(["--site-port", String(sitePort), "--idp-port", String(idpPort)]),
+    ["--import", "tsx", "offline/cli.ts", "--quiet", "--data-dir", dataDir, "--port", String(port)].concat([
+      "--site-port",
+      String(sitePort),
+      "--idp-port",
+      String(idpPort),
+    ]),
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   await new Promise<void>((resolve, reject) => {

@@ -46,7 +46,7 @@ if (missing.length === 0) {
   // Half a configuration is a mistake worth stopping for: offline mode would quietly ignore it.
   console.error(
     `dev: ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not. ` +
-      "Set the rest in .env.local (see .env.example and the README's \"Going live\") for connected mode, " +
+      'Set the rest in .env.local (see .env.example and the README\'s "Going live") for connected mode, ' +
       "or remove these to run offline.",
   );
   process.exitCode = 1;
