@@ -46,6 +46,8 @@ export class SyncSession {
   private expiry: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private refreshQueued = false;
+  /** The client's clock minus ours at Connect (ms), sent with Transitions as a deployment does. */
+  private clientClockSkew: number | undefined;
   private closed = false;
 
   constructor(
@@ -64,6 +66,7 @@ export class SyncSession {
     }
     switch (message.type) {
       case "Connect":
+        if (typeof message.clientTs === "number") this.clientClockSkew = message.clientTs - Date.now();
         if (message.maxObservedTimestamp !== undefined) {
           // A client that saw later timestamps than this server has (its data was reset, or the
           // clock moved back): continue after them, since the client only accepts growing ones.
@@ -279,7 +282,16 @@ export class SyncSession {
       end.identity !== this.version.identity ||
       (change.atLeast !== undefined && end.ts > this.version.ts);
     if (modifications.length === 0 && !versionMoved) return;
-    this.send({ type: "Transition", startVersion: this.version, endVersion: end, modifications });
+    this.send({
+      type: "Transition",
+      startVersion: this.version,
+      endVersion: end,
+      modifications,
+      ...(this.clientClockSkew !== undefined && {
+        clientClockSkew: this.clientClockSkew,
+        serverTs: Date.now() * 1_000_000,
+      }),
+    });
     this.version = end;
   }
 
