@@ -1,9 +1,8 @@
-import { NextResponse } from "next/server";
+// The user's way through the app (redirects only); Convex functions check every request themselves.
+// `@/lib/auth/server` is the build's auth mode (next.config.ts), so the other mode's SDK is never bundled.
+import { authMiddleware } from "@/lib/auth/server";
 
-// Convex functions are the security boundary; auth redirects arrive here with the app.
-export function middleware() {
-  return NextResponse.next();
-}
+export default authMiddleware;
 
 export const config = {
   // Clerk's recommended matcher: skip Next.js internals and static files, always run for API routes.

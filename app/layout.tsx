@@ -1,17 +1,31 @@
-import type { Metadata } from "next";
+import { GeistMono } from "geist/font/mono";
+import { GeistSans } from "geist/font/sans";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+
+import { Providers } from "./providers";
 
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Workspace",
+  title: { default: "Workspace", template: "%s · Workspace" },
   description: "A multi-tenant, real-time team workspace on Convex + Clerk + Next.js.",
+};
+
+export const viewport: Viewport = {
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#0a0a0a" },
+  ],
 };
 
 export default function RootLayout({ children }: Readonly<{ children: ReactNode }>) {
   return (
-    <html lang="en">
-      <body className="min-h-dvh antialiased">{children}</body>
+    // next-themes sets the theme class on <html> before the first paint, hence the warning suppression.
+    <html lang="en" suppressHydrationWarning className={`${GeistSans.variable} ${GeistMono.variable}`}>
+      <body className="min-h-dvh antialiased">
+        <Providers>{children}</Providers>
+      </body>
     </html>
   );
 }

@@ -1,0 +1,104 @@
+"use client";
+
+import { ArchiveIcon, ArchiveRestoreIcon, MoreHorizontalIcon, PencilIcon, Trash2Icon } from "lucide-react";
+import { useState } from "react";
+
+import { Button } from "@/components/ui/button";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
+import { api } from "@/convex/_generated/api";
+import { useAppMutation } from "@/hooks/use-app-mutation";
+import type { ProjectView } from "@/lib/types";
+
+import { DeleteProjectDialog, ProjectNameDialog } from "./project-dialogs";
+
+/**
+ * Rename, archive or restore, delete: for holders of `org:projects:manage` only (callers check).
+ * `onDelete` runs as soon as deletion is confirmed (a refusal still shows as a toast), so a page
+ * showing the project can leave before it disappears.
+ */
+export function ProjectActions({
+  project,
+  onDelete,
+  variant = "icon",
+}: {
+  project: ProjectView;
+  onDelete?: () => void;
+  /** `button`: a labelled button, for a page header. */
+  variant?: "icon" | "button";
+}) {
+  const rename = useAppMutation(api.projects.rename);
+  const archive = useAppMutation(api.projects.archive);
+  const unarchive = useAppMutation(api.projects.unarchive);
+  const remove = useAppMutation(api.projects.remove);
+  const [renaming, setRenaming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const archived = project.status === "archived";
+
+  return (
+    <>
+      <DropdownMenu>
+        <DropdownMenuTrigger asChild>
+          <Button
+            variant={variant === "icon" ? "ghost" : "outline"}
+            size={variant === "icon" ? "icon-sm" : "default"}
+            aria-label={`Actions for project ${project.name}`}
+            data-testid="project-actions"
+          >
+            <MoreHorizontalIcon aria-hidden />
+            {variant === "button" ? "Project" : null}
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent align="end">
+          <DropdownMenuItem onSelect={() => setRenaming(true)}>
+            <PencilIcon aria-hidden />
+            Rename
+          </DropdownMenuItem>
+          {archived ? (
+            <DropdownMenuItem
+              onSelect={() => void unarchive({ id: project._id }, { success: `Restored “${project.name}”.` })}
+            >
+              <ArchiveRestoreIcon aria-hidden />
+              Restore from archive
+            </DropdownMenuItem>
+          ) : (
+            <DropdownMenuItem
+              onSelect={() => void archive({ id: project._id }, { success: `Archived “${project.name}”.` })}
+            >
+              <ArchiveIcon aria-hidden />
+              Archive
+            </DropdownMenuItem>
+          )}
+          <DropdownMenuSeparator />
+          <DropdownMenuItem variant="destructive" onSelect={() => setDeleting(true)}>
+            <Trash2Icon aria-hidden />
+            Delete
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
+      <ProjectNameDialog
+        open={renaming}
+        onOpenChange={setRenaming}
+        title="Rename project"
+        description="Everyone in the organization sees the new name at once."
+        submitLabel="Rename"
+        initialName={project.name}
+        onSubmit={async (name) => (await rename({ id: project._id, name })).ok}
+      />
+      <DeleteProjectDialog
+        project={project}
+        open={deleting}
+        onOpenChange={setDeleting}
+        onConfirm={() => {
+          onDelete?.();
+          void remove({ id: project._id }, { success: `Deleted “${project.name}”.` });
+        }}
+      />
+    </>
+  );
+}

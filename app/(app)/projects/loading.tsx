@@ -1,0 +1,5 @@
+import { ProjectsSkeleton } from "./_components/projects-page";
+
+export default function ProjectsLoading() {
+  return <ProjectsSkeleton />;
+}

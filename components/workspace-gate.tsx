@@ -1,0 +1,95 @@
+"use client";
+
+import { Building2Icon, LockIcon, LogInIcon, RefreshCwIcon } from "lucide-react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+
+import { ErrorState } from "@/components/error-state";
+import { Button } from "@/components/ui/button";
+import { useWorkspaceState } from "@/hooks/use-workspace";
+import { routes, withRedirect } from "@/lib/routes";
+
+/**
+ * Renders `children` only once Convex has accepted the token and `users.ensure` has resolved, so no
+ * data view ever shows an empty flash; `fallback` (the page's skeleton) until then. Every other
+ * state gets a message and the action that resolves it.
+ */
+export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; children: ReactNode }) {
+  const state = useWorkspaceState();
+  const pathname = usePathname();
+
+  switch (state.status) {
+    case "ready":
+      return children;
+    case "loading":
+      return fallback;
+    case "signed-out":
+      return (
+        <ErrorState
+          icon={<LogInIcon aria-hidden className="size-5" />}
+          title={state.problem === null ? "You are signed out" : "You were signed out"}
+          description={state.problem ?? "Sign in to see your organization's projects and tasks."}
+          actions={
+            <Button asChild>
+              <Link href={withRedirect(routes.signIn, pathname)}>Sign in</Link>
+            </Button>
+          }
+        />
+      );
+    case "token-rejected":
+      return (
+        <ErrorState
+          icon={<LockIcon aria-hidden className="size-5" />}
+          title="Convex has not accepted your session"
+          description="You are signed in, but the Convex backend did not confirm your session's token. Check that it is running and that its auth configuration (convex/auth.config.ts) trusts this identity provider, then reload."
+          actions={
+            <Button variant="outline" onClick={() => window.location.reload()}>
+              <RefreshCwIcon aria-hidden />
+              Reload
+            </Button>
+          }
+        />
+      );
+    case "no-org":
+      return (
+        <ErrorState
+          icon={<Building2Icon aria-hidden className="size-5" />}
+          title="Choose an organization"
+          description="Projects and tasks belong to an organization. Choose one, or create a new one."
+          actions={
+            <Button asChild>
+              <Link href={withRedirect(routes.selectOrg, pathname)}>Choose organization</Link>
+            </Button>
+          }
+        />
+      );
+    case "error": {
+      const { error, retry } = state;
+      return (
+        <ErrorState
+          title={error.code === "FORBIDDEN" ? "No access to this organization" : "Could not open your workspace"}
+          description={error.message}
+          actions={
+            <>
+              <Button variant="outline" onClick={retry}>
+                <RefreshCwIcon aria-hidden />
+                Try again
+              </Button>
+              {error.code === "FORBIDDEN" ? (
+                <Button asChild>
+                  <Link href={withRedirect(routes.selectOrg, pathname)}>Choose another organization</Link>
+                </Button>
+              ) : null}
+              {error.code === "UNAUTHENTICATED" ? (
+                <Button asChild>
+                  <Link href={withRedirect(routes.signIn, pathname)}>Sign in</Link>
+                </Button>
+              ) : null}
+            </>
+          }
+        />
+      );
+    }
+  }
+}

@@ -1,0 +1,41 @@
+"use client";
+
+import type { FunctionReturnType } from "convex/server";
+import { createContext, use } from "react";
+
+import type { api } from "@/convex/_generated/api";
+import type { AppErrorInfo } from "@/lib/errors";
+
+export type CurrentOrg = NonNullable<FunctionReturnType<typeof api.organizations.current>>;
+export type Permission = CurrentOrg["permissions"][number];
+
+/**
+ * Where the signed-in app stands, from Convex's side:
+ * - `loading`: Convex has not accepted the token yet, or `users.ensure` has not resolved;
+ * - `signed-out`: no session (`problem` says why, when known); `token-rejected`: signed in, but Convex
+ *   has not accepted the token;
+ * - `no-org`: no active organization in the token; `error`: a refusal worth showing;
+ * - `ready`: data views may render.
+ */
+export type WorkspaceState =
+  | { status: "loading" }
+  | { status: "signed-out"; problem: string | null }
+  | { status: "token-rejected" }
+  | { status: "no-org" }
+  | { status: "error"; error: AppErrorInfo; retry: () => void }
+  | { status: "ready"; org: CurrentOrg; can: (permission: Permission) => boolean };
+
+export const WorkspaceContext = createContext<WorkspaceState>({ status: "loading" });
+
+export function useWorkspaceState(): WorkspaceState {
+  return use(WorkspaceContext);
+}
+
+/** The active organization and permission check; only inside `<WorkspaceGate>` (status `ready`). */
+export function useWorkspace(): Extract<WorkspaceState, { status: "ready" }> {
+  const state = use(WorkspaceContext);
+  if (state.status !== "ready") {
+    throw new Error("useWorkspace() is only available inside <WorkspaceGate> once the workspace is ready.");
+  }
+  return state;
+}

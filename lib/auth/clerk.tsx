@@ -1,0 +1,101 @@
+"use client";
+
+// Clerk mode: ClerkProvider + ConvexProviderWithClerk, and Clerk's own components for the auth UI.
+import {
+  ClerkProvider,
+  OrganizationList,
+  OrganizationSwitcher as ClerkOrganizationSwitcher,
+  SignIn,
+  SignUp,
+  UserButton,
+  useAuth,
+} from "@clerk/nextjs";
+import { ConvexReactClient } from "convex/react";
+import { ConvexProviderWithClerk } from "convex/react-clerk";
+import type { ReactNode } from "react";
+
+import { convexUrl } from "@/lib/env";
+import { routes } from "@/lib/routes";
+
+import type { AdapterAuthState, AuthPageProps } from "./types";
+
+const convex = new ConvexReactClient(convexUrl());
+
+// Clerk's components take the app's theme tokens, so they follow light/dark with the rest of the UI.
+const appearance = {
+  variables: {
+    colorPrimary: "var(--primary)",
+    colorPrimaryForeground: "var(--primary-foreground)",
+    colorBackground: "var(--card)",
+    colorForeground: "var(--card-foreground)",
+    colorMuted: "var(--muted)",
+    colorMutedForeground: "var(--muted-foreground)",
+    colorInput: "var(--background)",
+    colorInputForeground: "var(--foreground)",
+    colorNeutral: "var(--foreground)",
+    colorBorder: "var(--border)",
+    colorRing: "var(--ring)",
+    colorDanger: "var(--destructive)",
+    borderRadius: "var(--radius)",
+    fontFamily: "var(--font-sans)",
+  },
+};
+
+export function AuthAdapterProvider({ children }: { children: ReactNode }) {
+  return (
+    <ClerkProvider
+      appearance={appearance}
+      signInUrl={routes.signIn}
+      signUpUrl={routes.signUp}
+      signInFallbackRedirectUrl={routes.dashboard}
+      signUpFallbackRedirectUrl={routes.dashboard}
+      afterSignOutUrl={routes.landing}
+      // Instances that require an organization give new sessions a "choose-organization" task.
+      taskUrls={{ "choose-organization": routes.selectOrg }}
+    >
+      <ConvexProviderWithClerk client={convex} useAuth={useAuth}>
+        {children}
+      </ConvexProviderWithClerk>
+    </ClerkProvider>
+  );
+}
+
+export function useAuthState(): AdapterAuthState {
+  const { isLoaded, isSignedIn, userId, orgId } = useAuth();
+  return { isLoaded, isSignedIn: isSignedIn === true, userId: userId ?? null, orgId: orgId ?? null, problem: null };
+}
+
+export function UserMenu() {
+  return (
+    <div data-testid="user-menu" className="flex size-9 items-center justify-center">
+      <UserButton />
+    </div>
+  );
+}
+
+export function OrganizationSwitcher() {
+  return (
+    <div data-testid="org-switcher" className="flex min-h-9 items-center">
+      <ClerkOrganizationSwitcher
+        hidePersonal
+        afterSelectOrganizationUrl={routes.dashboard}
+        afterCreateOrganizationUrl={routes.dashboard}
+        afterLeaveOrganizationUrl={routes.selectOrg}
+      />
+    </div>
+  );
+}
+
+export function SignInPage({ redirectUrl }: AuthPageProps) {
+  return <SignIn routing="path" path={routes.signIn} signUpUrl={routes.signUp} fallbackRedirectUrl={redirectUrl} />;
+}
+
+export function SignUpPage({ redirectUrl }: AuthPageProps) {
+  return <SignUp routing="path" path={routes.signUp} signInUrl={routes.signIn} fallbackRedirectUrl={redirectUrl} />;
+}
+
+export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
+  return (
+    <OrganizationList hidePersonal afterSelectOrganizationUrl={redirectUrl} afterCreateOrganizationUrl={redirectUrl} />
+  );
+}

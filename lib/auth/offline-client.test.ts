@@ -1,0 +1,134 @@
+// @vitest-environment node
+// The offline adapter's client against the real offline identity provider (offline/idp) on a free port.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { startIdentityProvider, type IdentityProvider } from "../../offline/idp";
+import { tempDataDir } from "../../offline/idp/test-support";
+import {
+  createHttpOfflineIdentityClient,
+  tokenExpiry,
+  type OfflineIdentityClient,
+  type OfflineSessionStore,
+} from "./offline-client";
+import { OFFLINE_ORG_COOKIE, OFFLINE_SESSION_COOKIE } from "./offline-cookies";
+
+const data = tempDataDir();
+let idp: IdentityProvider;
+
+beforeAll(async () => {
+  idp = await startIdentityProvider({ port: 0, dataDir: data.dir, quiet: true });
+});
+afterAll(async () => {
+  await idp?.close();
+  data.remove();
+});
+
+function memoryStore(): OfflineSessionStore & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    get: (name) => values.get(name) ?? null,
+    set: (name, value) => void values.set(name, value),
+    remove: (name) => void values.delete(name),
+  };
+}
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+}
+
+let store: ReturnType<typeof memoryStore>;
+let client: OfflineIdentityClient;
+
+beforeEach(() => {
+  store = memoryStore();
+  client = createHttpOfflineIdentityClient({ baseUrl: idp.url, store });
+});
+
+describe("offline identity client", () => {
+  it("lists the demo accounts with their organizations and roles", async () => {
+    const accounts = await client.listAccounts();
+    const ben = accounts.find((a) => a.email === "ben.carter@example.com");
+    expect(ben).toMatchObject({ firstName: "Ben", lastName: "Carter" });
+    expect(ben?.memberships).toEqual(
+      expect.arrayContaining([
+        { organizationName: "Acme", role: "org:member" },
+        { organizationName: "Globex", role: "org:member" },
+      ]),
+    );
+  });
+
+  it("signs in by email, keeps the session and organization in cookies, and hands out its token", async () => {
+    const session = await client.signIn({ email: "alice.johnson@example.com" });
+    expect(session.activeOrgId).toMatch(/^org_/);
+    expect(store.values.get(OFFLINE_SESSION_COOKIE)).toBe(session.sessionId);
+    expect(store.values.get(OFFLINE_ORG_COOKIE)).toBe(session.activeOrgId);
+
+    const token = await client.getToken({ forceRefresh: false });
+    expect(token).not.toBeNull();
+    expect(claimsOf(token!)).toMatchObject({ sub: session.userId, aud: "convex", o: { id: session.activeOrgId } });
+    expect(tokenExpiry(token!)).toBeGreaterThan(Date.now());
+    // Cached until close to expiry; a forced refresh asks the provider again.
+    expect(await client.getToken({ forceRefresh: false })).toBe(token);
+    expect(await client.getToken({ forceRefresh: true })).toEqual(expect.any(String));
+  });
+
+  it("switches organization, and the next token carries it", async () => {
+    const session = await client.signIn({ email: "ben.carter@example.com" });
+    const orgs = await client.listOrganizations();
+    expect(orgs.map((o) => o.name).sort()).toEqual(["Acme", "Globex"]);
+    const other = orgs.find((o) => o.id !== session.activeOrgId)!;
+
+    const switched = await client.setActiveOrganization(other.id);
+    expect(switched.activeOrgId).toBe(other.id);
+    expect(store.values.get(OFFLINE_ORG_COOKIE)).toBe(other.id);
+    const token = await client.getToken({ forceRefresh: false });
+    expect(claimsOf(token!)).toMatchObject({ o: { id: other.id } });
+  });
+
+  it("signs up without an organization, then creates one and makes it active", async () => {
+    const session = await client.signUp({ firstName: "Zoe", lastName: "Quinn", email: "zoe.quinn@example.com" });
+    expect(session.activeOrgId).toBeNull();
+    expect(store.values.has(OFFLINE_ORG_COOKIE)).toBe(false);
+    expect(await client.listOrganizations()).toEqual([]);
+
+    const org = await client.createOrganization("Zoe's team", session.userId);
+    expect(org).toMatchObject({ name: "Zoe's team", role: "org:admin" });
+    await client.setActiveOrganization(org.id);
+    expect(await client.listOrganizations()).toEqual([expect.objectContaining({ id: org.id, role: "org:admin" })]);
+    expect(claimsOf((await client.getToken({ forceRefresh: true }))!)).toMatchObject({ o: { rol: "admin" } });
+  });
+
+  it("restores the session from the cookies, and forgets it once it ended elsewhere", async () => {
+    const session = await client.signIn({ email: "chloe.nguyen@example.com" });
+    const reloaded = createHttpOfflineIdentityClient({ baseUrl: idp.url, store });
+    expect(await reloaded.session()).toEqual(session);
+
+    // Signed out elsewhere: the provider answers 410, and this client is signed out too.
+    await fetch(`${idp.url}/sessions/${session.sessionId}`, { method: "DELETE" });
+    expect(await reloaded.getToken({ forceRefresh: true })).toBeNull();
+    expect(store.values.size).toBe(0);
+    expect(await reloaded.session()).toBeNull();
+  });
+
+  it("signs out: the cookies are cleared and the provider ends the session", async () => {
+    const session = await client.signIn({ email: "diego.ramirez@example.com" });
+    await client.signOut();
+    expect(store.values.size).toBe(0);
+    const ended = (await (await fetch(`${idp.url}/sessions/${session.sessionId}`)).json()) as { status: string };
+    expect(ended.status).toBe("ended");
+    expect(await client.getToken({ forceRefresh: false })).toBeNull();
+  });
+
+  it("says so when the provider is not running", async () => {
+    const down = createHttpOfflineIdentityClient({ baseUrl: "http://127.0.0.1:9", store: memoryStore() });
+    await expect(down.listAccounts()).rejects.toMatchObject({ code: "unreachable" });
+  });
+
+  it("reports the provider's own refusal", async () => {
+    await expect(client.signIn({ email: "nobody@example.com" })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.signUp({ firstName: "A", lastName: "B", email: "alice.johnson@example.com" }),
+    ).rejects.toMatchObject({ status: 409 });
+  });
+});

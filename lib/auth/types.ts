@@ -1,0 +1,41 @@
+import type { NextMiddleware } from "next/server";
+import type { ComponentType, ReactNode } from "react";
+
+/** What the shared UI knows about the signed-in user from the auth provider (not from Convex). */
+export type AdapterAuthState = {
+  /** False until the auth provider knows whether someone is signed in. */
+  isLoaded: boolean;
+  isSignedIn: boolean;
+  /** The identity provider's user and active organization ids (Clerk's `user_…` / `org_…`). */
+  userId: string | null;
+  orgId: string | null;
+  /** Why the provider signed the user out or could not tell (e.g. it is unreachable); null otherwise. */
+  problem: string | null;
+};
+
+/** Props of the full-page auth screens: where to continue once done (already made safe). */
+export type AuthPageProps = { redirectUrl: string };
+
+/**
+ * The client contract every auth mode implements (`lib/auth/clerk.tsx`, `lib/auth/offline.tsx`).
+ * The shared UI imports it as `@/lib/auth/adapter`; next.config.ts points that at one mode's module.
+ */
+export type AuthAdapter = {
+  /** Wraps the app: the identity provider, and Convex with that provider's tokens. */
+  AuthAdapterProvider: ComponentType<{ children: ReactNode }>;
+  /** The signed-in user with a way to sign out. */
+  UserMenu: ComponentType;
+  /** Switch between and create organizations (no personal workspace). */
+  OrganizationSwitcher: ComponentType;
+  SignInPage: ComponentType<AuthPageProps>;
+  SignUpPage: ComponentType<AuthPageProps>;
+  /** Choose or create the active organization. */
+  SelectOrgPage: ComponentType<AuthPageProps>;
+  useAuthState: () => AdapterAuthState;
+};
+
+/** The server contract (`lib/auth/clerk-server.ts`, `lib/auth/offline-server.ts`), as `@/lib/auth/server`. */
+export type AuthServer = {
+  /** The Next.js middleware: the user's way through the app (redirects only). */
+  authMiddleware: NextMiddleware;
+};
