@@ -57,6 +57,7 @@ export async function startOfflineStack(options: OfflineStackOptions = {}): Prom
     sitePort: options.sitePort,
     reset: options.reset,
     quiet: options.quiet,
+    startNotReady: true,
     env: { CLERK_JWT_ISSUER_DOMAIN: issuer },
   });
   let idp: IdentityProvider;
@@ -90,6 +91,7 @@ export async function startOfflineStack(options: OfflineStackOptions = {}): Prom
     await close();
     throw error;
   }
+  convex.markReady();
 
   return {
     convex,

@@ -16,7 +16,14 @@ const STATUS_CODE_UDF_FAILED = 560;
 const MAX_API_BODY = 16 * 1024 * 1024;
 const MAX_SITE_BODY = 20 * 1024 * 1024;
 
-export type HttpDeps = { engine: Engine; verifier: TokenVerifier; banner: string; log: (line: string) => void };
+export type HttpDeps = {
+  engine: Engine;
+  verifier: TokenVerifier;
+  banner: string;
+  log: (line: string) => void;
+  /** False while whoever started the server is still setting it up (demo data): `/version` answers 503. */
+  ready: () => boolean;
+};
 
 class HttpProblem extends Error {
   constructor(
@@ -116,7 +123,9 @@ export function apiHandler(deps: HttpDeps) {
         return;
       }
       if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/version")) {
-        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", ...API_CORS }).end(deps.banner + "\n");
+        const status = deps.ready() ? 200 : 503;
+        const text = status === 200 ? deps.banner : "starting: demo data is being created";
+        res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...API_CORS }).end(text + "\n");
         return;
       }
       const kinds: Record<string, "query" | "mutation" | "action" | "function"> = {

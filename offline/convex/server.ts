@@ -46,6 +46,8 @@ export type OfflineConvexOptions = {
    * applied to this process before `convex/` is loaded.
    */
   env?: Record<string, string>;
+  /** Answer `GET /version` with 503 until `markReady()` (for a launcher that seeds data first). */
+  startNotReady?: boolean;
 };
 
 export type OfflineConvexServer = {
@@ -58,6 +60,8 @@ export type OfflineConvexServer = {
   fresh: boolean;
   banner: string;
   engine: Engine;
+  /** Lets `GET /version` answer 200 (see `startNotReady`). */
+  markReady(): void;
   /** Number of open WebSocket sessions. */
   sessions(): number;
   /** Writes the snapshot now. */
@@ -167,7 +171,8 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     ...(resumed > 0 ? [`  scheduled  ${resumed} job(s) from the last run resumed`] : []),
     ...cronLines.map((line) => `  cron       ${line}`),
   ].join("\n");
-  const deps = { engine, verifier, banner, log };
+  let ready = !options.startNotReady;
+  const deps = { engine, verifier, banner, log, ready: () => ready };
   const handleApi = apiHandler(deps);
   const handleSite = siteHandler(deps);
   // The handlers answer every failure themselves; nothing is left for the promise to carry.
@@ -231,6 +236,9 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     banner,
     engine,
     sessions: () => sessions.size,
+    markReady: () => {
+      ready = true;
+    },
     flush,
     close: () => (closing ??= close()),
   };

@@ -1,0 +1,55 @@
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO, signedInPage, unique } from "./support";
+
+/** Marks the page so a full reload (which would clear the mark) can be detected afterwards. */
+async function markNoReload(page: Page) {
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+}
+async function expectNoReload(page: Page) {
+  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+}
+
+const column = (page: Page, status: "todo" | "in_progress" | "done") => page.getByTestId(`board-column-${status}`);
+const card = (page: Page, status: "todo" | "in_progress" | "done", title: string) =>
+  column(page, status).getByRole("article", { name: title });
+
+test("admin and member: a new project and task appear for the member live; the member's move reaches the admin", async ({
+  browser,
+}) => {
+  const admin = await signedInPage(browser, DEMO.alice.email, "/projects");
+  const member = await signedInPage(browser, DEMO.ben.email, "/projects");
+  await expect(member.getByRole("heading", { level: 1 })).toBeVisible();
+  await markNoReload(member);
+
+  const project = unique("Launch plan");
+  await admin.getByTestId("create-project").click();
+  await admin.getByLabel("Name").fill(project);
+  await admin.getByTestId("project-name-submit").click();
+  await expect(member.getByRole("link", { name: project })).toBeVisible();
+  await expectNoReload(member);
+
+  // Creating a project opens it for its creator.
+  await expect(admin.getByRole("heading", { level: 1, name: project })).toBeVisible();
+  await member.getByRole("link", { name: project }).click();
+  await expect(column(member, "todo")).toBeVisible();
+  await markNoReload(member);
+
+  const title = unique("Write the announcement");
+  await admin.getByTestId("add-task-todo").click();
+  await admin.getByLabel("Title").fill(title);
+  await admin.getByTestId("task-submit").click();
+  await expect(card(member, "todo", title)).toBeVisible();
+  await expectNoReload(member);
+
+  await markNoReload(admin);
+  await member.getByRole("button", { name: `Actions for task ${title}` }).click();
+  await member.getByRole("menuitem", { name: /To next column/ }).click();
+  await expect(card(admin, "in_progress", title)).toBeVisible();
+  await expect(card(admin, "todo", title)).toHaveCount(0);
+  await expectNoReload(admin);
+
+  // The keyboard moves it on, too: Alt+→ on the focused card.
+  await card(member, "in_progress", title).getByTestId("task-title").focus();
+  await member.keyboard.press("Alt+ArrowRight");
+  await expect(card(admin, "done", title)).toBeVisible();
+});

@@ -1,0 +1,78 @@
+/**
+ * Helpers for the browser tests: the local identity provider's directory API (to make users and
+ * memberships a test owns), signing in through the app's own sign-in page, and waiting for live
+ * updates measured inside the page.
+ */
+import { expect, type Browser, type Page } from "@playwright/test";
+
+export const IDP_URL = "http://127.0.0.1:3212";
+
+export const DEMO = {
+  alice: { name: "Alice Johnson", email: "alice.johnson@example.com" },
+  ben: { name: "Ben Carter", email: "ben.carter@example.com" },
+  chloe: { name: "Chloe Nguyen", email: "chloe.nguyen@example.com" },
+  diego: { name: "Diego Ramirez", email: "diego.ramirez@example.com" },
+  erin: { name: "Erin Walsh", email: "erin.walsh@example.com" },
+} as const;
+
+/** JSON against the identity provider; throws with its error message on a non-2xx answer. */
+export async function idp<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${IDP_URL}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+type Organization = { id: string; slug: string; name: string };
+type User = { id: string; email_address: string; first_name: string; last_name: string };
+
+export async function organization(slug: string): Promise<Organization> {
+  const { data } = await idp<{ data: Organization[] }>("GET", "/directory/organizations");
+  const found = data.find((org) => org.slug === slug);
+  if (!found) throw new Error(`No organization ${slug} in the directory`);
+  return found;
+}
+
+/** A new directory user only this test knows, optionally already a member of `slug` with `role`. */
+export async function newUser(
+  first: string,
+  membership?: { slug: string; role: "org:admin" | "org:member" | "org:viewer" | "org:billing" },
+): Promise<User & { name: string }> {
+  const unique = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const user = await idp<User>("POST", "/directory/users", {
+    email_address: `${first.toLowerCase()}.${unique}@example.com`,
+    first_name: first,
+    last_name: `Test${unique}`,
+  });
+  if (membership) {
+    const org = await organization(membership.slug);
+    await idp("POST", `/directory/organizations/${org.id}/memberships`, { user_id: user.id, role: membership.role });
+  }
+  return { ...user, name: `${user.first_name} ${user.last_name}` };
+}
+
+/** Signs in through the app's sign-in page by email and waits to land where the app sends us. */
+export async function signIn(page: Page, email: string, options: { from?: string } = {}): Promise<void> {
+  if (options.from === undefined) await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).not.toHaveURL(/\/sign-in/);
+}
+
+/** A fresh browser context (its own cookies and storage), signed in as `email`, on `path`. */
+export async function signedInPage(browser: Browser, email: string, path = "/dashboard"): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, email);
+  if (!page.url().endsWith(path)) await page.goto(path);
+  return page;
+}
+
+/** A unique, readable name for something a test creates. */
+export function unique(label: string): string {
+  return `${label} ${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 5)}`;
+}

@@ -1,0 +1,63 @@
+import { defineConfig, devices } from "@playwright/test";
+
+/**
+ * Browser tests against a production build (`npm run build` first) on the offline stack, in Debian's
+ * Chromium. The build inlines the offline stack's default URLs (127.0.0.1:3210 and :3212), so the
+ * stack here runs on those ports, with its own data directory, reset on every run.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const APP_URL = "http://localhost:3000";
+
+export default defineConfig({
+  testDir: "e2e",
+  // One stack and one app shared by every test: tests make their own users and projects, but run
+  // one at a time so the timings they measure are not each other's.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  outputDir: "test-results",
+  use: {
+    ...devices["Desktop Chrome"],
+    baseURL: APP_URL,
+    launchOptions: {
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        // Two pages side by side must both keep running their timers and sockets.
+        "--disable-background-timer-throttling",
+        "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
+      ],
+    },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  webServer: [
+    {
+      command: "node --import tsx offline/cli.ts --reset --data-dir .offline/e2e",
+      url: "http://127.0.0.1:3210/version",
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "npm run start",
+      url: APP_URL,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  ],
+});
