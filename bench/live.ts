@@ -6,16 +6,12 @@
  * package's ConvexClient over WebSockets, signed in as the demo organization's members with tokens
  * from the local identity provider, subscribed to a project's task column and the dashboard counts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
+import { organizationId, percentile, signIn, startStack } from "./stack";
 
 const SUBSCRIBER_COUNTS = [1, 10, 50];
 const ROUNDS = 100;
@@ -29,70 +25,21 @@ const MEMBERS = [
   "diego.ramirez@example.com",
 ];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startStack(dataDir: string) {
-  const [port, sitePort, idpPort] = [await freePort(), await freePort(), await freePort()];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", "offline/cli.ts", "--quiet", "--data-dir", dataDir, "--port", String(port)].concat([
-      "--site-port",
-      String(sitePort),
-      "--idp-port",
-      String(idpPort),
-    ]),
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("offline stack ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`the offline stack exited (${code}) before it was ready`)));
-  });
-  return { convexUrl: `http://127.0.0.1:${port}`, idpUrl: `http://127.0.0.1:${idpPort}`, child };
-}
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, {
-    ...init,
-    headers: { "content-type": "application/json", ...(init?.headers ?? {}) },
-  });
-  if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /** A ConvexClient signed in as `email` in the organization `orgId`, refreshing its token from the provider. */
 async function signedInClient(convexUrl: string, idpUrl: string, email: string, orgId: string) {
-  const session = await json<{ id: string }>(`${idpUrl}/sessions`, {
-    method: "POST",
-    body: JSON.stringify({ email_address: email, organization_id: orgId }),
-  });
+  const token = await signIn(idpUrl, email, orgId);
   const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as never, logger: false });
-  client.setAuth(async () => (await json<{ jwt: string }>(`${idpUrl}/sessions/${session.id}/token`)).jwt);
+  client.setAuth(token);
   return client;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 type Column = { page: { _id: string; title: string }[] };
 
 export async function benchLive(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-live-"));
-  const stack = await startStack(dataDir);
+  const stack = await startStack("bench-live-");
   const clients: ConvexClient[] = [];
   try {
-    const orgs = await json<{ data: { id: string; slug: string }[] }>(`${stack.idpUrl}/directory/organizations`);
-    const acme = orgs.data.find((org) => org.slug === "acme")!.id;
+    const acme = await organizationId(stack.idpUrl, "acme");
     const writer = await signedInClient(stack.convexUrl, stack.idpUrl, MEMBERS[1]!, acme);
     clients.push(writer);
     const projects = await writer.query(api.projects.list, { paginationOpts: { numItems: 10, cursor: null } });
@@ -182,9 +129,7 @@ export async function benchLive(): Promise<void> {
     );
   } finally {
     await Promise.all(clients.map((client) => client.close()));
-    stack.child.kill("SIGTERM");
-    await new Promise((resolve) => stack.child.once("exit", resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

@@ -1,4 +1,5 @@
 /** `npm run bench`: prints the project's performance figures. */
+import { benchApi } from "./api";
 import { benchLive } from "./live";
 import { benchReads } from "./reads";
 import { benchWebhooks } from "./webhooks";
@@ -16,4 +17,8 @@ if (only === undefined || only === "webhooks") {
 if (only === undefined || only === "live") {
   console.log("\n# Live updates on the offline stack");
   await benchLive();
+}
+if (only === undefined || only === "api") {
+  console.log("\n# The HTTP API on the offline stack");
+  await benchApi();
 }

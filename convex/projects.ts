@@ -4,19 +4,22 @@ import { internalMutation, orgMutation, orgQuery } from "./functions";
 import { emptyPage } from "./model/pagination";
 import {
   createProject,
+  createProjectArgs,
   deleteProjectBatch,
   getProjectView,
   listProjects,
   projectValidator,
   removeProject,
   renameProject,
+  renameProjectArgs,
   setProjectArchived,
+  visibleProjectStatusValidator,
 } from "./model/projects";
 
 /** The organization's projects with task counts, paginated; active ones unless `status` says archived. */
 export const list = orgQuery({
   args: {
-    status: v.optional(v.union(v.literal("active"), v.literal("archived"))),
+    status: v.optional(visibleProjectStatusValidator),
     paginationOpts: paginationOptsValidator,
   },
   returns: paginationResultValidator(projectValidator),
@@ -32,14 +35,14 @@ export const get = orgQuery({
 });
 
 export const create = orgMutation({
-  args: { name: v.string() },
+  args: createProjectArgs,
   returns: v.id("projects"),
   permission: "org:projects:manage",
   handler: async (ctx, { name }) => await createProject(ctx, ctx.tenant, name),
 });
 
 export const rename = orgMutation({
-  args: { id: v.id("projects"), name: v.string() },
+  args: renameProjectArgs,
   returns: v.null(),
   permission: "org:projects:manage",
   handler: async (ctx, { id, name }) => {

@@ -4,14 +4,18 @@ import { orgMutation, orgQuery } from "./functions";
 import { emptyPage } from "./model/pagination";
 import {
   assignTask,
+  assignTaskArgs,
   createTask,
+  createTaskArgs,
   getTaskView,
   listAssignedToMe,
   listTasks,
   moveTask,
+  moveTaskArgs,
   removeTask,
   taskValidator,
   updateTask,
+  updateTaskArgs,
 } from "./model/tasks";
 import { taskStatusValidator } from "./model/validators";
 
@@ -39,13 +43,7 @@ export const get = orgQuery({
 });
 
 export const create = orgMutation({
-  args: {
-    projectId: v.id("projects"),
-    title: v.string(),
-    description: v.optional(v.string()),
-    status: v.optional(taskStatusValidator),
-    assigneeId: v.optional(v.id("users")),
-  },
+  args: createTaskArgs,
   returns: v.id("tasks"),
   permission: "org:tasks:write",
   handler: async (ctx, args) => await createTask(ctx, ctx.tenant, args),
@@ -53,7 +51,7 @@ export const create = orgMutation({
 
 /** Edits the title and/or description. */
 export const update = orgMutation({
-  args: { id: v.id("tasks"), title: v.optional(v.string()), description: v.optional(v.string()) },
+  args: updateTaskArgs,
   returns: v.null(),
   permission: "org:tasks:write",
   handler: async (ctx, { id, ...changes }) => {
@@ -64,7 +62,7 @@ export const update = orgMutation({
 
 /** Moves a task to a status, before `beforeId` in that column or to its end. */
 export const move = orgMutation({
-  args: { id: v.id("tasks"), status: taskStatusValidator, beforeId: v.optional(v.id("tasks")) },
+  args: moveTaskArgs,
   returns: v.null(),
   permission: "org:tasks:write",
   handler: async (ctx, { id, ...to }) => {
@@ -75,7 +73,7 @@ export const move = orgMutation({
 
 /** Assigns a task to a member of the same organization, or unassigns it with null. */
 export const assign = orgMutation({
-  args: { id: v.id("tasks"), assigneeId: v.union(v.id("users"), v.null()) },
+  args: assignTaskArgs,
   returns: v.null(),
   permission: "org:tasks:write",
   handler: async (ctx, { id, assigneeId }) => {

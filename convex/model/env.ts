@@ -31,3 +31,32 @@ export function clerkWebhookSecret(): { ok: true; secret: string } | { ok: false
   }
   return { ok: true, secret: secret.trim() };
 }
+
+/** Browser origins allowed to call the HTTP API, from API_CORS_ORIGINS; none when it is unset. */
+export type CorsOrigins = { any: boolean; origins: string[]; problems: string[] };
+
+const ORIGIN = /^https?:\/\/[^/\s?#]+$/i;
+
+/**
+ * API_CORS_ORIGINS: a comma-separated list of origins (`https://app.example.com`), or `*` for any.
+ * Entries that are not origins are left out and reported. Read per request, like the webhook
+ * secret, so `npx convex env set API_CORS_ORIGINS …` takes effect at once.
+ */
+export function apiCorsOrigins(): CorsOrigins {
+  const entries = (env.API_CORS_ORIGINS ?? "")
+    .split(",")
+    .map((entry) => entry.trim().replace(/\/$/, ""))
+    .filter((entry) => entry !== "");
+  const result: CorsOrigins = { any: false, origins: [], problems: [] };
+  for (const entry of entries) {
+    if (entry === "*") result.any = true;
+    else if (ORIGIN.test(entry)) result.origins.push(entry.toLowerCase());
+    else {
+      result.problems.push(
+        `API_CORS_ORIGINS has "${entry}", which is not an origin (scheme://host[:port]); it is ignored. ` +
+          "Fix it with `npx convex env set API_CORS_ORIGINS https://app.example.com,https://admin.example.com`.",
+      );
+    }
+  }
+  return result;
+}

@@ -11,12 +11,15 @@ import type { Tenant } from "./tenant";
 import { cleanText } from "./text";
 import { statusCountsValidator } from "./validators";
 
+/** The statuses clients see and list by (`deleting` projects are hidden). */
+export const visibleProjectStatusValidator = v.union(v.literal("active"), v.literal("archived"));
+
 /** A project as clients see it. */
 export const projectValidator = v.object({
   _id: v.id("projects"),
   _creationTime: v.number(),
   name: v.string(),
-  status: v.union(v.literal("active"), v.literal("archived")),
+  status: visibleProjectStatusValidator,
   updatedAt: v.number(),
   counts: statusCountsValidator,
 });
@@ -25,7 +28,12 @@ export type ProjectView = Infer<typeof projectValidator>;
 /** How many tasks one scheduled batch deletes: well inside Convex's per-transaction limits. */
 export const DELETE_BATCH_SIZE = 256;
 
-const NAME_MAX = 100;
+/** The longest project name, in characters after trimming. */
+export const NAME_MAX = 100;
+
+/** Arguments of the project mutations; the HTTP API derives its request bodies from them. */
+export const createProjectArgs = { name: v.string() };
+export const renameProjectArgs = { id: v.id("projects"), name: v.string() };
 
 async function toView(db: DatabaseReader, project: Doc<"projects">): Promise<ProjectView | null> {
   if (project.status === "deleting") return null;

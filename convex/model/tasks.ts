@@ -26,8 +26,22 @@ export const taskValidator = v.object({
 });
 export type TaskView = Infer<typeof taskValidator>;
 
-const TITLE_MAX = 200;
-const DESCRIPTION_MAX = 5000;
+/** The longest task title and description, in characters after trimming. */
+export const TITLE_MAX = 200;
+export const DESCRIPTION_MAX = 5000;
+
+/** Arguments of the task mutations; the HTTP API derives its request bodies from them. */
+export const createTaskArgs = {
+  projectId: v.id("projects"),
+  title: v.string(),
+  description: v.optional(v.string()),
+  status: v.optional(taskStatusValidator),
+  assigneeId: v.optional(v.id("users")),
+};
+export const updateTaskArgs = { id: v.id("tasks"), title: v.optional(v.string()), description: v.optional(v.string()) };
+export const moveTaskArgs = { id: v.id("tasks"), status: taskStatusValidator, beforeId: v.optional(v.id("tasks")) };
+export const assignTaskArgs = { id: v.id("tasks"), assigneeId: v.union(v.id("users"), v.null()) };
+
 /** A column larger than this is not renumbered in one transaction. */
 const RENUMBER_LIMIT = 1000;
 

@@ -3,6 +3,7 @@
  * written. Every refusal names what was wrong; none of them reaches the database.
  */
 import { Webhook, WebhookVerificationError } from "svix";
+import { readBodyUpTo } from "./httpBody";
 
 /** Clerk's payloads are a few KiB; anything past this is refused unread. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,15 +14,6 @@ export type VerifiedDelivery =
 const SVIX_ID = /^[A-Za-z0-9_\-.]{1,200}$/;
 // Seconds since the epoch; svix's own parse would accept "123abc" or a millisecond value's prefix.
 const SVIX_TIMESTAMP = /^\d{1,10}$/;
-
-/** Reads at most MAX_BODY_BYTES of the request body, or reports that it is larger. */
-async function readBody(request: Request): Promise<string | "too large"> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) return "too large";
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) return "too large";
-  return new TextDecoder().decode(bytes);
-}
 
 export async function verifyClerkRequest(request: Request, secret: string): Promise<VerifiedDelivery> {
   const svixId = request.headers.get("svix-id");
@@ -40,7 +32,7 @@ export async function verifyClerkRequest(request: Request, secret: string): Prom
   if (!SVIX_TIMESTAMP.test(timestamp!)) {
     return { ok: false, status: 400, message: "Malformed svix-timestamp header: expected whole seconds since 1970." };
   }
-  const body = await readBody(request);
+  const body = await readBodyUpTo(request, MAX_BODY_BYTES);
   if (body === "too large") {
     return { ok: false, status: 413, message: `Body larger than ${MAX_BODY_BYTES} bytes.` };
   }

@@ -1,0 +1,86 @@
+/**
+ * The offline stack in its own process (as under `npm run dev`), for benchmarks that measure it
+ * from outside over real connections, and the identity provider's session tokens.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export type BenchStack = { convexUrl: string; siteUrl: string; idpUrl: string; stop: () => Promise<void> };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Starts `offline/cli.ts` with a fresh data directory (demo data included) and waits until it is
+ * ready: on free ports, or on the default ones (3210–3212) for a build that has them baked in.
+ */
+export async function startStack(prefix: string, options: { defaultPorts?: boolean } = {}): Promise<BenchStack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  const [port, sitePort, idpPort] =
+    options.defaultPorts === true ? [3210, 3211, 3212] : [await freePort(), await freePort(), await freePort()];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "offline/cli.ts", "--quiet", "--data-dir", dataDir, "--port", String(port)].concat([
+      "--site-port",
+      String(sitePort),
+      "--idp-port",
+      String(idpPort),
+    ]),
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("offline stack ready")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`the offline stack exited (${code}) before it was ready`)));
+  });
+  return {
+    convexUrl: `http://127.0.0.1:${port}`,
+    siteUrl: `http://127.0.0.1:${sitePort}`,
+    idpUrl: `http://127.0.0.1:${idpPort}`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, {
+    ...init,
+    headers: { "content-type": "application/json", ...(init?.headers ?? {}) },
+  });
+  if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** The id of the demo organization with this slug. */
+export async function organizationId(idpUrl: string, slug: string): Promise<string> {
+  const orgs = await json<{ data: { id: string; slug: string }[] }>(`${idpUrl}/directory/organizations`);
+  return orgs.data.find((org) => org.slug === slug)!.id;
+}
+
+/** Signs `email` in with `orgId` active; returns a function that mints a fresh session token (they live 60 s). */
+export async function signIn(idpUrl: string, email: string, orgId: string): Promise<() => Promise<string>> {
+  const session = await json<{ id: string }>(`${idpUrl}/sessions`, {
+    method: "POST",
+    body: JSON.stringify({ email_address: email, organization_id: orgId }),
+  });
+  return async () => (await json<{ jwt: string }>(`${idpUrl}/sessions/${session.id}/token`)).jwt;
+}
+
+/** The p-th percentile of ascending `sorted`. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

@@ -1,0 +1,15 @@
+import { v } from "convex/values";
+import { httpAction } from "./_generated/server";
+import { internalQuery } from "./functions";
+import { ID_TABLES, serveApi } from "./model/httpApi";
+import { API_ROUTES } from "./model/httpApiRoutes";
+
+/** Every request under /api/v1/ (all methods): see model/httpApiRoutes.ts for the routes. */
+export const handle = httpAction(async (ctx, request) => await serveApi(ctx, request, API_ROUTES));
+
+/** Whether each id belongs to its table; lets the API answer a malformed id before calling a function. */
+export const normalizeIds = internalQuery({
+  args: { ids: v.array(v.object({ table: v.union(...ID_TABLES.map((t) => v.literal(t))), id: v.string() })) },
+  returns: v.array(v.boolean()),
+  handler: async (ctx, { ids }) => ids.map(({ table, id }) => ctx.db.normalizeId(table, id) !== null),
+});
