@@ -9,10 +9,13 @@ type EmptyStateProps = {
   action?: ReactNode;
   icon?: ReactNode;
   className?: string;
+  /** `h1` when the state stands in for the whole page; `h3` inside a titled section. */
+  headingLevel?: "h1" | "h2" | "h3";
 };
 
 /** Shown when a data view has loaded and has nothing in it; always offer the next action. */
-export function EmptyState({ title, description, action, icon, className }: EmptyStateProps) {
+export function EmptyState({ title, description, action, icon, className, headingLevel = "h2" }: EmptyStateProps) {
+  const Heading = headingLevel;
   return (
     <div
       className={cn(
@@ -25,7 +28,7 @@ export function EmptyState({ title, description, action, icon, className }: Empt
           {icon}
         </div>
       ) : null}
-      <h2 className="text-lg font-semibold">{title}</h2>
+      <Heading className="text-lg font-semibold">{title}</Heading>
       <p className="max-w-sm text-sm text-muted-foreground">{description}</p>
       {action ? <div className="mt-2">{action}</div> : null}
     </div>

@@ -3,10 +3,12 @@
 import { RefreshCwIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
 
 import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
+import { WorkspaceProblem } from "@/components/workspace-gate";
+import { useWorkspaceState } from "@/hooks/use-workspace";
 import { describeError } from "@/lib/errors";
 import { routes, withRedirect } from "@/lib/routes";
 
@@ -19,17 +21,30 @@ type RouteErrorProps = {
   back?: { href: string; label: string };
 };
 
-/** The body of every `error.tsx`: the backend's message when there is one, and ways forward. */
+/**
+ * The body of every `error.tsx`: the backend's message when there is one, and ways forward. When the
+ * workspace itself lost access (the member was removed), that is what it says; once another
+ * organization is open, the page tries again by itself.
+ */
 export function RouteError({ error, reset, what, back }: RouteErrorProps) {
   const router = useRouter();
   const pathname = usePathname();
   const [retrying, startTransition] = useTransition();
   const info = describeError(error);
+  const workspace = useWorkspaceState();
+  const orgId = workspace.status === "ready" ? workspace.org._id : null;
+  const [failedIn] = useState(orgId);
 
   useEffect(() => {
     // Unexpected failures only: refusals the backend explains are part of the UI, not bugs.
     if (info.code === null) console.error(error);
   }, [error, info.code]);
+
+  useEffect(() => {
+    if (orgId !== null && orgId !== failedIn) reset();
+  }, [orgId, failedIn, reset]);
+
+  if (workspace.status === "access-lost") return <WorkspaceProblem state={workspace} />;
 
   const title =
     info.code === "NOT_FOUND"
@@ -42,6 +57,7 @@ export function RouteError({ error, reset, what, back }: RouteErrorProps) {
 
   return (
     <ErrorState
+      headingLevel="h1"
       title={title}
       description={info.message}
       actions={

@@ -1,32 +1,33 @@
 "use client";
 
-import { Building2Icon, LockIcon, LogInIcon, RefreshCwIcon } from "lucide-react";
+import { Building2Icon, LockIcon, LogInIcon, RefreshCwIcon, UserXIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 
 import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
-import { useWorkspaceState } from "@/hooks/use-workspace";
+import { useWorkspaceState, type WorkspaceState } from "@/hooks/use-workspace";
 import { routes, withRedirect } from "@/lib/routes";
 
-/**
- * Renders `children` only once Convex has accepted the token and `users.ensure` has resolved, so no
- * data view ever shows an empty flash; `fallback` (the page's skeleton) until then. Every other
- * state gets a message and the action that resolves it.
- */
-export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; children: ReactNode }) {
-  const state = useWorkspaceState();
-  const pathname = usePathname();
+type Problem = Exclude<WorkspaceState, { status: "ready" } | { status: "loading" }>;
 
+/** Where to continue once another organization is chosen: this page, unless it belongs to the old one. */
+function afterChoosing(pathname: string): string {
+  return pathname.startsWith(`${routes.projects}/`) ? routes.dashboard : pathname;
+}
+
+/**
+ * Why the workspace cannot show this page, in words, with the action that resolves it. It stands in
+ * for the page, so it carries the page's heading.
+ */
+export function WorkspaceProblem({ state }: { state: Problem }) {
+  const pathname = usePathname();
   switch (state.status) {
-    case "ready":
-      return children;
-    case "loading":
-      return fallback;
     case "signed-out":
       return (
         <ErrorState
+          headingLevel="h1"
           icon={<LogInIcon aria-hidden className="size-5" />}
           title={state.problem === null ? "You are signed out" : "You were signed out"}
           description={state.problem ?? "Sign in to see your organization's projects and tasks."}
@@ -40,6 +41,7 @@ export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; chi
     case "token-rejected":
       return (
         <ErrorState
+          headingLevel="h1"
           icon={<LockIcon aria-hidden className="size-5" />}
           title="Convex has not accepted your session"
           description="You are signed in, but the Convex backend did not confirm your session's token. Check that it is running and that its auth configuration (convex/auth.config.ts) trusts this identity provider, then reload."
@@ -54,6 +56,7 @@ export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; chi
     case "no-org":
       return (
         <ErrorState
+          headingLevel="h1"
           icon={<Building2Icon aria-hidden className="size-5" />}
           title="Choose an organization"
           description="Projects and tasks belong to an organization. Choose one, or create a new one."
@@ -64,10 +67,26 @@ export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; chi
           }
         />
       );
+    case "access-lost":
+      return (
+        <ErrorState
+          headingLevel="h1"
+          icon={<UserXIcon aria-hidden className="size-5" />}
+          title="You no longer have access to this organization"
+          description={`${state.orgName === null ? "" : `You were in ${state.orgName}. `}${state.message} Pick another organization to carry on.`}
+          className="border-dashed"
+          actions={
+            <Button asChild data-testid="choose-another-org">
+              <Link href={withRedirect(routes.selectOrg, afterChoosing(pathname))}>Choose another organization</Link>
+            </Button>
+          }
+        />
+      );
     case "error": {
       const { error, retry } = state;
       return (
         <ErrorState
+          headingLevel="h1"
           title={error.code === "FORBIDDEN" ? "No access to this organization" : "Could not open your workspace"}
           description={error.message}
           actions={
@@ -91,5 +110,22 @@ export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; chi
         />
       );
     }
+  }
+}
+
+/**
+ * Renders `children` only once Convex has accepted the token and `users.ensure` has resolved, so no
+ * data view ever shows an empty flash; `fallback` (the page's skeleton, or data rendered on the
+ * server) until then. Every other state gets a message and the action that resolves it.
+ */
+export function WorkspaceGate({ fallback, children }: { fallback: ReactNode; children: ReactNode }) {
+  const state = useWorkspaceState();
+  switch (state.status) {
+    case "ready":
+      return children;
+    case "loading":
+      return fallback;
+    default:
+      return <WorkspaceProblem state={state} />;
   }
 }

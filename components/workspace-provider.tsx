@@ -20,6 +20,8 @@ const TOKEN_CONFIRM_TIMEOUT_MS = 10_000;
 
 const reload = () => window.location.reload();
 
+const NO_LONGER_MEMBER = "You are no longer a member of this organization, or it has been deleted.";
+
 // useQueries (unlike useQuery) reports errors as values. Its argument must keep its identity
 // between renders, hence these constants.
 const ME: RequestForQueries = { me: { query: api.users.me, args: {} } };
@@ -78,8 +80,11 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     current?: FunctionReturnType<typeof api.organizations.current> | Error;
   };
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  // The organization this tab last had open, to name it if access to it is lost.
+  const [lastOrgName, setLastOrgName] = useState<string | null>(null);
 
   const state = useMemo<WorkspaceState>(() => {
+    const accessLost = (message: string): WorkspaceState => ({ status: "access-lost", orgName: lastOrgName, message });
     if (isLoading) return { status: "loading" };
     if (!isAuthenticated) {
       if (!adapter.isLoaded) return { status: "loading" };
@@ -88,7 +93,10 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     }
     if (me === undefined) return { status: "loading" };
     if (me instanceof Error) return { status: "error", error: describeError(me), retry: reload };
-    if (me.org.status === "none") return { status: "no-org" };
+    if (me.org.status === "none") {
+      // Having had one open, the session lost its organization: removed from it, or it was deleted.
+      return lastOrgName === null ? { status: "no-org" } : accessLost(NO_LONGER_MEMBER);
+    }
     if (me.org.status === "malformed") {
       return {
         status: "error",
@@ -100,9 +108,16 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       };
     }
     if (ensured === null || ensured.key !== key) return { status: "loading" };
-    if (ensured.error !== null) return { status: "error", error: ensured.error, retry };
+    if (ensured.error !== null) {
+      return ensured.error.code === "FORBIDDEN"
+        ? accessLost(ensured.error.message)
+        : { status: "error", error: ensured.error, retry };
+    }
     if (current === undefined) return { status: "loading" };
-    if (current instanceof Error) return { status: "error", error: describeError(current), retry: reload };
+    if (current instanceof Error) {
+      const error = describeError(current);
+      return error.code === "FORBIDDEN" ? accessLost(error.message) : { status: "error", error, retry: reload };
+    }
     if (current === null) {
       return {
         status: "error",
@@ -111,7 +126,12 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       };
     }
     const permissions = new Set<string>(current.permissions);
-    return { status: "ready", org: current, can: (permission: Permission) => permissions.has(permission) };
+    return {
+      status: "ready",
+      org: current,
+      userId: me.user?._id ?? null,
+      can: (permission: Permission) => permissions.has(permission),
+    };
   }, [
     isLoading,
     isAuthenticated,
@@ -124,7 +144,13 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     key,
     current,
     retry,
+    lastOrgName,
   ]);
+
+  const readyOrgName = state.status === "ready" ? state.org.name : null;
+  useEffect(() => {
+    if (readyOrgName !== null) setLastOrgName(readyOrgName);
+  }, [readyOrgName]);
 
   return <WorkspaceContext value={state}>{children}</WorkspaceContext>;
 }

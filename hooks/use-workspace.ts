@@ -4,6 +4,7 @@ import type { FunctionReturnType } from "convex/server";
 import { createContext, use } from "react";
 
 import type { api } from "@/convex/_generated/api";
+import type { Id } from "@/convex/_generated/dataModel";
 import type { AppErrorInfo } from "@/lib/errors";
 
 export type CurrentOrg = NonNullable<FunctionReturnType<typeof api.organizations.current>>;
@@ -15,7 +16,9 @@ export type Permission = CurrentOrg["permissions"][number];
  * - `signed-out`: no session (`problem` says why, when known); `token-rejected`: signed in, but Convex
  *   has not accepted the token;
  * - `no-org`: no active organization in the token; `error`: a refusal worth showing;
- * - `ready`: data views may render.
+ * - `access-lost`: the organization refused the caller (removed, or the organization deleted),
+ *   `orgName` naming it when this tab had it open;
+ * - `ready`: data views may render; `userId` is the caller's own user row.
  */
 export type WorkspaceState =
   | { status: "loading" }
@@ -23,7 +26,8 @@ export type WorkspaceState =
   | { status: "token-rejected" }
   | { status: "no-org" }
   | { status: "error"; error: AppErrorInfo; retry: () => void }
-  | { status: "ready"; org: CurrentOrg; can: (permission: Permission) => boolean };
+  | { status: "access-lost"; orgName: string | null; message: string }
+  | { status: "ready"; org: CurrentOrg; userId: Id<"users"> | null; can: (permission: Permission) => boolean };
 
 export const WorkspaceContext = createContext<WorkspaceState>({ status: "loading" });
 

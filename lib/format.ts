@@ -61,3 +61,20 @@ export function formatAbsolute(time: number): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString("en")} ${count === 1 ? one : many}`;
 }
+
+const weekday = new Intl.DateTimeFormat("en", { weekday: "long", month: "long", day: "numeric" });
+const withYear = new Intl.DateTimeFormat("en", { month: "long", day: "numeric", year: "numeric" });
+
+function startOfDay(time: number): number {
+  const date = new Date(time);
+  date.setHours(0, 0, 0, 0);
+  return date.getTime();
+}
+
+/** "Today", "Yesterday", "Monday, November 3", or with the year when it is not this year's. */
+export function formatDay(time: number, now: number = Date.now()): string {
+  const days = Math.round((startOfDay(now) - startOfDay(time)) / (24 * 60 * 60 * 1000));
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  return new Date(time).getFullYear() === new Date(now).getFullYear() ? weekday.format(time) : withYear.format(time);
+}

@@ -7,6 +7,10 @@ export const routes = {
   dashboard: "/dashboard",
   projects: "/projects",
   project: (id: string) => `/projects/${encodeURIComponent(id)}`,
+  activity: "/activity",
+  members: "/members",
+  manageMembers: "/members/manage",
+  usage: "/usage",
 } as const;
 
 /** The search parameter that carries "where to go after signing in / choosing an organization". */

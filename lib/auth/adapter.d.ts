@@ -7,4 +7,6 @@ export declare const OrganizationSwitcher: AuthAdapter["OrganizationSwitcher"];
 export declare const SignInPage: AuthAdapter["SignInPage"];
 export declare const SignUpPage: AuthAdapter["SignUpPage"];
 export declare const SelectOrgPage: AuthAdapter["SelectOrgPage"];
+export declare const ManageMembers: AuthAdapter["ManageMembers"];
+export declare const ManageMembersPage: AuthAdapter["ManageMembersPage"];
 export declare const useAuthState: AuthAdapter["useAuthState"];

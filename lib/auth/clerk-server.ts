@@ -1,5 +1,5 @@
-// Clerk mode, server side: middleware routing.
-import { clerkMiddleware } from "@clerk/nextjs/server";
+// Clerk mode, server side: middleware routing, and the session's Convex token for preloading.
+import { auth, clerkMiddleware } from "@clerk/nextjs/server";
 import { NextResponse } from "next/server";
 
 import { decideRoute, routes } from "@/lib/routes";
@@ -23,3 +23,18 @@ export const authMiddleware = clerkMiddleware(
   },
   { signInUrl: routes.signIn, signUpUrl: routes.signUp },
 );
+
+/**
+ * The token the browser's ConvexProviderWithClerk would use, chosen the same way: the session token
+ * itself when the instance has Clerk's Convex integration (`aud: "convex"`), else the "convex" JWT
+ * template. Null when signed out or when Clerk cannot give one now.
+ */
+export async function getConvexToken(): Promise<string | null> {
+  try {
+    const { isAuthenticated, sessionClaims, getToken } = await auth();
+    if (!isAuthenticated) return null;
+    return sessionClaims.aud === "convex" ? await getToken() : await getToken({ template: "convex" });
+  } catch {
+    return null;
+  }
+}

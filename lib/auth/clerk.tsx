@@ -4,6 +4,7 @@
 import {
   ClerkProvider,
   OrganizationList,
+  OrganizationProfile,
   OrganizationSwitcher as ClerkOrganizationSwitcher,
   SignIn,
   SignUp,
@@ -12,8 +13,11 @@ import {
 } from "@clerk/nextjs";
 import { ConvexReactClient } from "convex/react";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
+import { UserCogIcon } from "lucide-react";
+import Link from "next/link";
 import type { ReactNode } from "react";
 
+import { Button } from "@/components/ui/button";
 import { convexUrl } from "@/lib/env";
 import { routes } from "@/lib/routes";
 
@@ -97,5 +101,32 @@ export function SignUpPage({ redirectUrl }: AuthPageProps) {
 export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
   return (
     <OrganizationList hidePersonal afterSelectOrganizationUrl={redirectUrl} afterCreateOrganizationUrl={redirectUrl} />
+  );
+}
+
+/** Clerk's organization profile lives on its own route (path routing), so it opens as a page. */
+export function ManageMembers() {
+  return (
+    <Button asChild data-testid="manage-members">
+      <Link href={routes.manageMembers}>
+        <UserCogIcon aria-hidden />
+        Manage members
+      </Link>
+    </Button>
+  );
+}
+
+/**
+ * Clerk's own member management (roles, removal, invitations), at `/members/manage/[[...rest]]`.
+ * Its changes reach Convex through the `organizationMembership.*` webhooks.
+ */
+export function ManageMembersPage() {
+  return (
+    <OrganizationProfile
+      routing="path"
+      path={routes.manageMembers}
+      afterLeaveOrganizationUrl={routes.selectOrg}
+      appearance={{ elements: { rootBox: "w-full", cardBox: "w-full max-w-none shadow-none border" } }}
+    />
   );
 }

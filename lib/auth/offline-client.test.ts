@@ -120,6 +120,33 @@ describe("offline identity client", () => {
     expect(await client.getToken({ forceRefresh: false })).toBeNull();
   });
 
+  it("manages an organization's members in the directory: add, change role, remove", async () => {
+    const session = await client.signIn({ email: "erin.walsh@example.com" });
+    const globex = session.activeOrgId!;
+    const roles = async () =>
+      Object.fromEntries((await client.listMembers(globex)).map((m) => [m.account.email, m.role]));
+    expect(await roles()).toEqual({ "erin.walsh@example.com": "org:admin", "ben.carter@example.com": "org:member" });
+
+    const chloe = (await client.listAccounts()).find((a) => a.email === "chloe.nguyen@example.com")!;
+    await client.addMember(globex, chloe.id, "org:viewer");
+    expect(await roles()).toMatchObject({ "chloe.nguyen@example.com": "org:viewer" });
+
+    await client.changeRole(globex, chloe.id, "org:billing");
+    expect(await roles()).toMatchObject({ "chloe.nguyen@example.com": "org:billing" });
+
+    await client.removeMember(globex, chloe.id);
+    expect(await roles()).not.toHaveProperty(["chloe.nguyen@example.com"]);
+    const [member] = await client.listMembers(globex);
+    expect(member?.account).toMatchObject({ firstName: "Erin", lastName: "Walsh" });
+  });
+
+  it("reports the provider's refusal of a membership change", async () => {
+    const session = await client.signIn({ email: "erin.walsh@example.com" });
+    const ben = (await client.listAccounts()).find((a) => a.email === "ben.carter@example.com")!;
+    await expect(client.addMember(session.activeOrgId!, ben.id, "org:member")).rejects.toMatchObject({ status: 409 });
+    await expect(client.changeRole(session.activeOrgId!, ben.id, "org:owner")).rejects.toMatchObject({ status: 400 });
+  });
+
   it("says so when the provider is not running", async () => {
     const down = createHttpOfflineIdentityClient({ baseUrl: "http://127.0.0.1:9", store: memoryStore() });
     await expect(down.listAccounts()).rejects.toMatchObject({ code: "unreachable" });

@@ -29,6 +29,9 @@ export type OfflineOrganization = {
   imageUrl: string | null;
 };
 
+/** A member of an organization in the provider's directory. */
+export type OfflineMember = { role: string; account: OfflineAccount };
+
 export type OfflineSession = { sessionId: string; userId: string; activeOrgId: string | null };
 
 export type NewOfflineAccount = { firstName: string; lastName: string; email: string };
@@ -52,6 +55,14 @@ export interface OfflineIdentityClient {
   createOrganization(name: string, createdBy: string): Promise<OfflineOrganization>;
   /** The current session, checked with the provider; null when there is none (the cookies are cleared). */
   session(): Promise<OfflineSession | null>;
+  /** An organization's members in the directory, oldest first. */
+  listMembers(orgId: string): Promise<OfflineMember[]>;
+  /** Adds a directory user to an organization (the provider sends `organizationMembership.created`). */
+  addMember(orgId: string, userId: string, role: string): Promise<void>;
+  /** Changes a member's role (`organizationMembership.updated`). */
+  changeRole(orgId: string, userId: string, role: string): Promise<void>;
+  /** Removes a member (`organizationMembership.deleted`); their sessions lose that organization. */
+  removeMember(orgId: string, userId: string): Promise<void>;
 }
 
 /** A refusal from the identity provider, with its HTTP status (0: unreachable) and code. */
@@ -248,6 +259,11 @@ export function createHttpOfflineIdentityClient(options: HttpOfflineIdentityClie
     }
   }
 
+  function membershipsPath(orgId: string, userId?: string): string {
+    const base = `/directory/organizations/${encodeURIComponent(orgId)}/memberships`;
+    return userId === undefined ? base : `${base}/${encodeURIComponent(userId)}`;
+  }
+
   function tokenKey(): string {
     return `${store.get(OFFLINE_SESSION_COOKIE) ?? ""}:${store.get(OFFLINE_ORG_COOKIE) ?? ""}`;
   }
@@ -385,6 +401,38 @@ export function createHttpOfflineIdentityClient(options: HttpOfflineIdentityClie
         if (isSessionEnded(error)) return null;
         throw error;
       }
+    },
+
+    async listMembers(orgId) {
+      const [memberships, users] = await Promise.all([
+        request("GET", membershipsPath(orgId)),
+        request("GET", "/directory/users"),
+      ]);
+      const accounts = new Map(
+        listOf(users, "user").map((user) => {
+          const account = toAccount(user);
+          return [account.id, account] as const;
+        }),
+      );
+      return listOf(memberships, "membership").flatMap((membership) => {
+        if (!isObject(membership) || typeof membership.user_id !== "string" || typeof membership.role !== "string") {
+          throw badResponse("membership");
+        }
+        const account = accounts.get(membership.user_id);
+        return account === undefined ? [] : [{ role: membership.role, account }];
+      });
+    },
+
+    async addMember(orgId, userId, role) {
+      await request("POST", membershipsPath(orgId), { user_id: userId, role });
+    },
+
+    async changeRole(orgId, userId, role) {
+      await request("PATCH", membershipsPath(orgId, userId), { role });
+    },
+
+    async removeMember(orgId, userId) {
+      await request("DELETE", membershipsPath(orgId, userId));
     },
   };
 }

@@ -231,14 +231,20 @@ export function useAuthState(): AdapterAuthState {
   }
 }
 
-/** The signed-in user's organizations, loaded once per session (and again on demand). */
-export function useOrganizations() {
+/**
+ * The signed-in user's organizations, loaded once per session (and again on demand). `fresh` loads
+ * them again on mount, for screens where a membership may have ended since (organization choice).
+ */
+export function useOrganizations({ fresh = false }: { fresh?: boolean } = {}) {
   const { state, organizations, reloadOrganizations } = useOfflineAuth();
-  const signedIn = state.status === "signed-in";
+  const sessionId = state.status === "signed-in" ? state.session.sessionId : null;
   const { list, problem } = organizations;
   useEffect(() => {
-    if (signedIn && list === null && problem === null) void reloadOrganizations();
-  }, [signedIn, list, problem, reloadOrganizations]);
+    if (!fresh && sessionId !== null && list === null && problem === null) void reloadOrganizations();
+  }, [fresh, sessionId, list, problem, reloadOrganizations]);
+  useEffect(() => {
+    if (fresh && sessionId !== null) void reloadOrganizations();
+  }, [fresh, sessionId, reloadOrganizations]);
   return { organizations: list, problem, reload: reloadOrganizations };
 }
 

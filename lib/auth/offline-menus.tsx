@@ -47,7 +47,8 @@ export function OrganizationSwitcher() {
 
   return (
     <>
-      <DropdownMenu onOpenChange={(open) => (open && problem !== null ? void reload() : undefined)}>
+      {/* Loaded again on every opening: a membership may have been added or ended meanwhile. */}
+      <DropdownMenu onOpenChange={(open) => (open ? void reload() : undefined)}>
         <DropdownMenuTrigger asChild>
           <Button
             variant="outline"

@@ -379,7 +379,7 @@ function OrganizationButton({
 export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
   const auth = useOfflineAuth();
   const router = useRouter();
-  const { organizations, problem, reload } = useOrganizations();
+  const { organizations, problem, reload } = useOrganizations({ fresh: true });
   const [pending, setPending] = useState<string | null>(null);
 
   async function choose(org: OfflineOrganization) {

@@ -2,3 +2,4 @@
 import type { AuthServer } from "./types";
 
 export declare const authMiddleware: AuthServer["authMiddleware"];
+export declare const getConvexToken: AuthServer["getConvexToken"];

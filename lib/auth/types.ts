@@ -31,6 +31,13 @@ export type AuthAdapter = {
   SignUpPage: ComponentType<AuthPageProps>;
   /** Choose or create the active organization. */
   SelectOrgPage: ComponentType<AuthPageProps>;
+  /**
+   * The members page's way into member management (change roles, remove, add), through the identity
+   * provider: its changes reach Convex by webhook. Admins only; the page decides who sees it.
+   */
+  ManageMembers: ComponentType;
+  /** Member management as a page of its own (`/members/manage`), for admins. */
+  ManageMembersPage: ComponentType;
   useAuthState: () => AdapterAuthState;
 };
 
@@ -38,4 +45,9 @@ export type AuthAdapter = {
 export type AuthServer = {
   /** The Next.js middleware: the user's way through the app (redirects only). */
   authMiddleware: NextMiddleware;
+  /**
+   * A Convex token for the request's session and active organization, for server-side preloading;
+   * null when signed out or when none can be had right now (the page then loads on the client).
+   */
+  getConvexToken: () => Promise<string | null>;
 };

@@ -26,7 +26,17 @@ export type DashboardData = {
   assigned: FunctionReturnType<typeof api.tasks.assignedToMe> | undefined;
 };
 
-function StatCard({ label, value, accent }: { label: string; value: number | undefined; accent?: ReactNode }) {
+function StatCard({
+  label,
+  value,
+  accent,
+  testId,
+}: {
+  label: string;
+  value: number | undefined;
+  accent?: ReactNode;
+  testId: string;
+}) {
   return (
     <Card className="gap-2 py-4">
       <CardHeader className="px-4">
@@ -39,10 +49,7 @@ function StatCard({ label, value, accent }: { label: string; value: number | und
         {value === undefined ? (
           <Skeleton className="h-8 w-16" />
         ) : (
-          <p
-            className="text-3xl font-semibold tabular-nums"
-            data-testid={`stat-${label.toLowerCase().replace(/\s+/g, "-")}`}
-          >
+          <p className="text-3xl font-semibold tabular-nums" data-testid={testId}>
             {value.toLocaleString("en")}
           </p>
         )}
@@ -60,12 +67,14 @@ function CountsRow({ counts }: { counts: DashboardData["counts"] }) {
           label={STATUS_LABELS[status]}
           value={counts?.tasks[status]}
           accent={<StatusDot status={status} />}
+          testId={`count-${status}`}
         />
       ))}
       <StatCard
         label="Projects"
         value={counts?.projects}
         accent={<FolderKanbanIcon aria-hidden className="size-3.5" />}
+        testId="count-projects"
       />
     </section>
   );
@@ -79,7 +88,8 @@ function SectionCard({
 }: {
   title: string;
   description: string;
-  link?: { href: string; label: string };
+  /** `hidden`: words only screen readers need to tell this link from the others ("View all activity"). */
+  link?: { href: string; label: string; hidden?: string };
   children: ReactNode;
 }) {
   return (
@@ -94,6 +104,7 @@ function SectionCard({
             <Button asChild variant="ghost" size="sm">
               <Link href={link.href}>
                 {link.label}
+                {link.hidden ? <span className="sr-only"> {link.hidden}</span> : null}
                 <ArrowRightIcon aria-hidden />
               </Link>
             </Button>
@@ -126,6 +137,7 @@ function ProjectsSection({ projects, canManage }: { projects: DashboardData["pro
         <RowsSkeleton rows={4} className="h-12" />
       ) : projects.page.length === 0 ? (
         <EmptyState
+          headingLevel="h3"
           icon={<FolderKanbanIcon aria-hidden className="size-5" />}
           title="No projects yet"
           description={
@@ -167,6 +179,7 @@ function AssignedSection({ assigned }: { assigned: DashboardData["assigned"] }) 
         <RowsSkeleton rows={4} />
       ) : assigned.page.length === 0 ? (
         <EmptyState
+          headingLevel="h3"
           icon={<InboxIcon aria-hidden className="size-5" />}
           title="Nothing assigned to you"
           description="Tasks assigned to you in any project show up here."
@@ -197,11 +210,16 @@ function AssignedSection({ assigned }: { assigned: DashboardData["assigned"] }) 
 
 function ActivitySection({ activity }: { activity: DashboardData["activity"] }) {
   return (
-    <SectionCard title="Recent activity" description="The latest changes in this organization.">
+    <SectionCard
+      title="Recent activity"
+      description="The latest changes in this organization."
+      link={{ href: routes.activity, label: "View all", hidden: "activity" }}
+    >
       {activity === undefined ? (
         <RowsSkeleton rows={5} />
       ) : activity.page.length === 0 ? (
         <EmptyState
+          headingLevel="h3"
           icon={<ActivityIcon aria-hidden className="size-5" />}
           title="No activity yet"
           description="Creating projects and moving tasks leaves a trail here."

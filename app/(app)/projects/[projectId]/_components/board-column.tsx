@@ -47,7 +47,7 @@ export function BoardColumn({
   const headingId = `column-heading-${status}`;
   return (
     <section
-      aria-labelledby={headingId}
+      aria-label={STATUS_LABELS[status]}
       className="flex min-h-64 snap-start flex-col rounded-xl border bg-muted/50 p-2"
       data-testid={`board-column-${status}`}
     >

@@ -73,25 +73,41 @@ function TaskMenu({ task, actions }: { task: TaskView; actions: CardActions }) {
           <>
             <DropdownMenuSeparator />
             <DropdownMenuLabel className="text-xs font-normal text-muted-foreground">Move</DropdownMenuLabel>
-            <DropdownMenuItem disabled={!actions.canMove("up")} onSelect={() => actions.onMove("up")}>
+            <DropdownMenuItem
+              disabled={!actions.canMove("up")}
+              onSelect={() => actions.onMove("up")}
+              aria-keyshortcuts="Alt+ArrowUp"
+            >
               <ArrowUpIcon aria-hidden />
               Up
-              <DropdownMenuShortcut>Alt ↑</DropdownMenuShortcut>
+              <DropdownMenuShortcut aria-hidden>Alt ↑</DropdownMenuShortcut>
             </DropdownMenuItem>
-            <DropdownMenuItem disabled={!actions.canMove("down")} onSelect={() => actions.onMove("down")}>
+            <DropdownMenuItem
+              disabled={!actions.canMove("down")}
+              onSelect={() => actions.onMove("down")}
+              aria-keyshortcuts="Alt+ArrowDown"
+            >
               <ArrowDownIcon aria-hidden />
               Down
-              <DropdownMenuShortcut>Alt ↓</DropdownMenuShortcut>
+              <DropdownMenuShortcut aria-hidden>Alt ↓</DropdownMenuShortcut>
             </DropdownMenuItem>
-            <DropdownMenuItem disabled={!actions.canMove("left")} onSelect={() => actions.onMove("left")}>
+            <DropdownMenuItem
+              disabled={!actions.canMove("left")}
+              onSelect={() => actions.onMove("left")}
+              aria-keyshortcuts="Alt+ArrowLeft"
+            >
               <ArrowLeftIcon aria-hidden />
               To previous column
-              <DropdownMenuShortcut>Alt ←</DropdownMenuShortcut>
+              <DropdownMenuShortcut aria-hidden>Alt ←</DropdownMenuShortcut>
             </DropdownMenuItem>
-            <DropdownMenuItem disabled={!actions.canMove("right")} onSelect={() => actions.onMove("right")}>
+            <DropdownMenuItem
+              disabled={!actions.canMove("right")}
+              onSelect={() => actions.onMove("right")}
+              aria-keyshortcuts="Alt+ArrowRight"
+            >
               <ArrowRightIcon aria-hidden />
               To next column
-              <DropdownMenuShortcut>Alt →</DropdownMenuShortcut>
+              <DropdownMenuShortcut aria-hidden>Alt →</DropdownMenuShortcut>
             </DropdownMenuItem>
             {TASK_STATUSES.filter((status) => status !== task.status).map((status) => (
               <DropdownMenuItem key={status} onSelect={() => actions.onMoveTo(status)}>
@@ -197,6 +213,7 @@ export function SortableTaskCard({ task, actions }: { task: TaskView; actions: C
       ref={setNodeRef}
       style={{ transform: CSS.Translate.toString(transform), transition }}
       className={cn("list-none", isDragging && "opacity-40")}
+      aria-label={task.title}
       data-testid="task-card"
       data-task-id={task._id}
       data-status={task.status}

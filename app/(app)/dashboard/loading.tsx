@@ -1,5 +1,0 @@
-import { DashboardSkeleton } from "./_components/dashboard-view";
-
-export default function DashboardLoading() {
-  return <DashboardSkeleton />;
-}

@@ -1,0 +1,5 @@
+import { MembersSkeleton } from "./_components/members-page";
+
+export default function MembersLoading() {
+  return <MembersSkeleton />;
+}
