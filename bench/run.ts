@@ -1,5 +1,6 @@
 /** `npm run bench`: prints the project's performance figures. */
 import { benchApi } from "./api";
+import { benchBrowser } from "./browser";
 import { benchLive } from "./live";
 import { benchReads } from "./reads";
 import { benchWebhooks } from "./webhooks";
@@ -21,4 +22,8 @@ if (only === undefined || only === "live") {
 if (only === undefined || only === "api") {
   console.log("\n# The HTTP API on the offline stack");
   await benchApi();
+}
+if (only === undefined || only === "browser") {
+  console.log("\n# The app in Chromium (production build on the offline stack)");
+  await benchBrowser();
 }

@@ -36,6 +36,9 @@ export async function startStack(prefix: string, options: { defaultPorts?: boole
     ]),
     { stdio: ["ignore", "pipe", "inherit"] },
   );
+  // Should this process die without calling stop(), the stack must not outlive it.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
   await new Promise<void>((resolve, reject) => {
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -49,6 +52,8 @@ export async function startStack(prefix: string, options: { defaultPorts?: boole
     siteUrl: `http://127.0.0.1:${sitePort}`,
     idpUrl: `http://127.0.0.1:${idpPort}`,
     stop: async () => {
+      process.off("exit", killOnExit);
+      if (child.exitCode !== null) return rmSync(dataDir, { recursive: true, force: true });
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
       rmSync(dataDir, { recursive: true, force: true });
