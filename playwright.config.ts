@@ -44,7 +44,7 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: "node --import tsx offline/cli.ts --reset --data-dir .offline/e2e",
+      command: "node --import tsx offline/cli.ts --reset --quiet --data-dir .offline/e2e",
       url: "http://127.0.0.1:3210/version",
       reuseExistingServer: false,
       timeout: 60_000,

@@ -25,11 +25,11 @@ for (const theme of ["light", "dark"] as const) {
       await expectAccessible(page, testInfo, `landing-${theme}`);
     });
 
-    test("dashboard and board: accessible, with screenshots", async ({ page }, testInfo) => {
+    test("dashboard, board and members: accessible, with screenshots", async ({ page }, testInfo) => {
       await signIn(page, DEMO.alice.email);
       await page.goto("/dashboard");
       await expect(page.getByTestId("dashboard")).toHaveAttribute("aria-busy", "false");
-      await expect(page.getByTestId("stat-to-do")).toBeVisible();
+      await expect(page.getByTestId("count-todo")).toBeVisible();
       await expectAccessible(page, testInfo, `dashboard-${theme}`);
       await testInfo.attach(`dashboard-${theme}.png`, {
         body: await page.screenshot({ fullPage: true }),
@@ -44,6 +44,14 @@ for (const theme of ["light", "dark"] as const) {
         body: await page.screenshot({ fullPage: true }),
         contentType: "image/png",
       });
+
+      await page.goto("/members");
+      await expect(page.getByTestId("members-list").getByTestId("member-row").first()).toBeVisible();
+      await expectAccessible(page, testInfo, `members-${theme}`);
+      await page.getByTestId("manage-members").click();
+      await expect(page.getByRole("dialog")).toBeVisible();
+      await expect(page.getByTestId("manage-member-row").first()).toBeVisible();
+      await expectAccessible(page, testInfo, `manage-members-${theme}`);
     });
   });
 }

@@ -1,13 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO, signedInPage, unique } from "./support";
-
-/** Marks the page so a full reload (which would clear the mark) can be detected afterwards. */
-async function markNoReload(page: Page) {
-  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
-}
-async function expectNoReload(page: Page) {
-  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-}
+import { DEMO, expectNoReload, markNoReload, signedInPage, unique } from "./support";
 
 const column = (page: Page, status: "todo" | "in_progress" | "done") => page.getByTestId(`board-column-${status}`);
 const card = (page: Page, status: "todo" | "in_progress" | "done", title: string) =>

@@ -4,8 +4,8 @@ import { DEMO, signedInPage, unique } from "./support";
 test("the dashboard's counters change live when another member changes a task", async ({ browser }) => {
   const watcher = await signedInPage(browser, DEMO.alice.email, "/dashboard");
   const worker = await signedInPage(browser, DEMO.ben.email, "/projects");
-  const todo = watcher.getByTestId("stat-to-do");
-  const inProgress = watcher.getByTestId("stat-in-progress");
+  const todo = watcher.getByTestId("count-todo");
+  const inProgress = watcher.getByTestId("count-in_progress");
   await expect(todo).toHaveText(/^\d+$/);
   const before = { todo: Number(await todo.textContent()), inProgress: Number(await inProgress.textContent()) };
 

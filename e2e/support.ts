@@ -76,3 +76,13 @@ export async function signedInPage(browser: Browser, email: string, path = "/das
 export function unique(label: string): string {
   return `${label} ${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 5)}`;
 }
+
+/** Marks the page so a full reload (which would clear the mark) can be detected afterwards. */
+export async function markNoReload(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+}
+
+/** Fails if the page was reloaded since `markNoReload`. */
+export async function expectNoReload(page: Page): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+}
