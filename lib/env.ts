@@ -147,6 +147,23 @@ export function convexUrl(): string {
   return url;
 }
 
+/**
+ * Where the deployment serves HTTP actions (the `/api/v1` API): `CONVEX_SITE_URL` when set, else
+ * derived from the client URL as Convex names them (`<name>.convex.cloud` → `<name>.convex.site`;
+ * a local backend serves them on the next port, as the offline stack does). Server side only.
+ */
+export function convexSiteUrl(): string {
+  const explicit = process.env.CONVEX_SITE_URL;
+  if (present(explicit)) return explicit.replace(/\/+$/, "");
+  const url = new URL(convexUrl());
+  if (url.hostname.endsWith(".convex.cloud")) {
+    url.hostname = url.hostname.replace(/\.convex\.cloud$/, ".convex.site");
+  } else if (url.port !== "") {
+    url.port = String(Number(url.port) + 1);
+  }
+  return url.origin;
+}
+
 /** The offline identity provider's base URL (offline mode only). */
 export function offlineIdpUrl(): string {
   const url = process.env.NEXT_PUBLIC_OFFLINE_IDP_URL;

@@ -77,7 +77,8 @@ export type RouteInput = {
  * Convex functions check every request themselves; this is only the user's way through the app.
  */
 export function decideRoute({ pathname, search, signedIn, hasOrg }: RouteInput): string | null {
-  if (isPublicPath(pathname)) return null;
+  // Route handlers answer for themselves (401 JSON, not a redirect to a page).
+  if (isPublicPath(pathname) || under(pathname, "/api")) return null;
   const asked = `${pathname}${search}`;
   if (!signedIn) return withRedirect(routes.signIn, asked);
   if (pathname === routes.selectOrg) return null;
