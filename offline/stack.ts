@@ -45,6 +45,19 @@ async function freePort(): Promise<number> {
 }
 
 export async function startOfflineStack(options: OfflineStackOptions = {}): Promise<OfflineStack> {
+  // With `idpPort: 0` the port is picked before it is bound (the issuer must be known first), so
+  // another process can take it in between: pick again.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const taken = error instanceof Error && /is in use/.test(error.message);
+      if (options.idpPort !== 0 || !taken || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const idpPort = options.idpPort === 0 ? await freePort() : (options.idpPort ?? 3212);
   const issuer = `http://127.0.0.1:${idpPort}`;
