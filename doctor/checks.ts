@@ -1,0 +1,489 @@
+/**
+ * `npm run doctor`'s checks. Each is a pure function of what the CLI gathered (environment, flags,
+ * a sample token, what the offline stack answered), so tests drive them without any network.
+ */
+import { decodeJwt } from "jose";
+
+export type Finding =
+  | { check: string; status: "ok"; message: string }
+  | { check: string; status: "problem"; message: string; fix: string }
+  | { check: string; status: "unknown"; message: string };
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_OFFLINE_IDP_URL = "http://127.0.0.1:3212";
+export const DEFAULT_OFFLINE_CONVEX_URL = "http://127.0.0.1:3210";
+/** The demo user the doctor signs in as to get a sample token from the offline identity provider. */
+export const OFFLINE_SAMPLE_EMAIL = "alice.johnson@example.com";
+
+/** The variables `npm run dev` needs for connected mode (scripts/dev.mjs). */
+export const CONNECTED_VARS = [
+  "CONVEX_DEPLOYMENT",
+  "NEXT_PUBLIC_CONVEX_URL",
+  "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
+  "CLERK_SECRET_KEY",
+] as const;
+
+const CLERK_KEYS = "Clerk dashboard → API keys, copied into .env.local";
+const CONVEX_DEV =
+  "run `npx convex dev` and pick your deployment (it writes CONVEX_DEPLOYMENT and NEXT_PUBLIC_CONVEX_URL to .env.local)";
+const ISSUER_SET = "npx convex env set CLERK_JWT_ISSUER_DOMAIN";
+const WEBHOOK_SECRET_FIX =
+  "copy the endpoint's Signing Secret (Clerk dashboard → Webhooks → your endpoint) and run `npx convex env set CLERK_WEBHOOK_SECRET whsec_…`";
+const START_OFFLINE = "start it with npm run dev";
+
+// Same rule as convex/model/env.ts, which the webhook applies on the deployment.
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
+
+const ok = (check: string, message: string): Finding => ({ check, status: "ok", message });
+const problem = (check: string, message: string, fix: string): Finding => ({ check, status: "problem", message, fix });
+const unknown = (check: string, message: string): Finding => ({ check, status: "unknown", message });
+
+function present(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== "";
+}
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+export type Mode = "offline" | "connected" | "partial";
+
+/** Offline when none of the connected variables is set, connected when all are, else half-configured. */
+export function detectMode(env: Env): Mode {
+  const set = CONNECTED_VARS.filter((name) => present(env[name]));
+  if (set.length === 0) return "offline";
+  return set.length === CONNECTED_VARS.length ? "connected" : "partial";
+}
+
+export function checkMode(env: Env): Finding {
+  const set = CONNECTED_VARS.filter((name) => present(env[name]));
+  const missing = CONNECTED_VARS.filter((name) => !present(env[name]));
+  switch (detectMode(env)) {
+    case "offline":
+      return ok(
+        "mode",
+        "offline mode: no Convex deployment or Clerk keys configured, so `npm run dev` runs the offline stack (checked below)",
+      );
+    case "connected":
+      return ok("mode", `connected mode: Convex deployment ${env.CONVEX_DEPLOYMENT} with Clerk keys`);
+    case "partial":
+      return problem(
+        "mode",
+        `half a connected configuration: ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not`,
+        `set ${missing.join(", ")} in .env.local (see .env.example), or remove ${set.join(", ")} to run offline`,
+      );
+  }
+}
+
+/**
+ * The Clerk Frontend API host a publishable key belongs to: `pk_(test|live)_` + base64 of
+ * `<host>$`. Null when the key is not shaped like that.
+ */
+export function publishableKeyHost(key: string): string | null {
+  const match = /^pk_(test|live)_([A-Za-z0-9+/_-]+={0,2})$/.exec(key.trim());
+  if (!match?.[2]) return null;
+  const decoded = Buffer.from(match[2], "base64").toString("utf8");
+  if (!decoded.endsWith("$")) return null;
+  const host = decoded.slice(0, -1);
+  return HOSTNAME.test(host) ? host.toLowerCase() : null;
+}
+
+export function checkPublishableKey(value: string | undefined): Finding {
+  const name = "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY";
+  if (!present(value)) return problem(name, `${name} is not set`, `${CLERK_KEYS} as ${name}=pk_test_…`);
+  if (!/^pk_(test|live)_/.test(value.trim())) {
+    return problem(name, `${name} must start with pk_test_ or pk_live_`, `${CLERK_KEYS} (the Publishable key)`);
+  }
+  const host = publishableKeyHost(value);
+  if (host === null) {
+    return problem(
+      name,
+      `${name} is malformed: after pk_test_/pk_live_ it must be base64 of "<frontend-api-host>$"`,
+      `copy the whole Publishable key again from the ${CLERK_KEYS}`,
+    );
+  }
+  return ok(name, `${name}: Clerk instance ${host}`);
+}
+
+export function checkSecretKey(value: string | undefined, publishableKey: string | undefined): Finding {
+  const name = "CLERK_SECRET_KEY";
+  if (!present(value)) return problem(name, `${name} is not set`, `${CLERK_KEYS} as ${name}=sk_test_…`);
+  const kind = /^sk_(test|live)_\S+$/.exec(value.trim())?.[1];
+  if (kind === undefined) {
+    return problem(name, `${name} must be sk_test_… or sk_live_…`, `${CLERK_KEYS} (the Secret key)`);
+  }
+  const publishableKind = /^pk_(test|live)_/.exec(publishableKey?.trim() ?? "")?.[1];
+  if (publishableKind !== undefined && publishableKind !== kind) {
+    return problem(
+      name,
+      `${name} is a ${kind} key but NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY is a ${publishableKind} key`,
+      `copy both keys from the same Clerk instance (${CLERK_KEYS})`,
+    );
+  }
+  return ok(name, `${name}: ${kind} key`);
+}
+
+/** The deployment name in `CONVEX_DEPLOYMENT` (`dev:happy-animal-123`), or null when it is not that shape. */
+export function deploymentName(value: string): { kind: string; name: string } | null {
+  const match = /^([a-z]+):([A-Za-z0-9_-]+)$/.exec(value.trim());
+  return match?.[1] && match[2] ? { kind: match[1], name: match[2] } : null;
+}
+
+export function checkConvexDeployment(value: string | undefined): Finding {
+  const name = "CONVEX_DEPLOYMENT";
+  if (!present(value)) return problem(name, `${name} is not set`, CONVEX_DEV);
+  const parsed = deploymentName(value);
+  if (parsed === null) {
+    return problem(name, `${name} is malformed (expected "<kind>:<name>", e.g. "dev:happy-animal-123")`, CONVEX_DEV);
+  }
+  return ok(name, `${name}: ${parsed.kind} deployment ${parsed.name}`);
+}
+
+/** The cloud deployment name in `https://<name>.convex.cloud`, or null. */
+export function cloudDeploymentName(convexUrl: string | undefined): string | null {
+  const url = present(convexUrl) ? parseUrl(convexUrl.trim()) : null;
+  if (url === null || url.protocol !== "https:") return null;
+  return /^([a-z0-9-]+)\.convex\.cloud$/i.exec(url.hostname)?.[1]?.toLowerCase() ?? null;
+}
+
+export function checkConvexUrl(value: string | undefined, deployment: string | undefined): Finding {
+  const name = "NEXT_PUBLIC_CONVEX_URL";
+  if (!present(value)) return problem(name, `${name} is not set`, CONVEX_DEV);
+  const url = parseUrl(value.trim());
+  const parsedDeployment = present(deployment) ? deploymentName(deployment) : null;
+  const local = parsedDeployment?.kind === "local" || parsedDeployment?.kind === "anonymous";
+  if (url === null) return problem(name, `${name} is not a URL (got "${value}")`, CONVEX_DEV);
+  if (url.hostname.endsWith(".convex.site")) {
+    return problem(
+      name,
+      `${name} is the HTTP-actions URL (.convex.site); the client needs the .convex.cloud URL`,
+      `set ${name}=https://${url.hostname.replace(/\.convex\.site$/, ".convex.cloud")} in .env.local`,
+    );
+  }
+  if (url.protocol !== "https:" && !local) {
+    return problem(name, `${name} must be an https:// URL (got "${value}")`, CONVEX_DEV);
+  }
+  const cloudName = cloudDeploymentName(value);
+  if (!local && cloudName === null) {
+    return problem(
+      name,
+      `${name} is not a Convex cloud client URL (https://<name>.convex.cloud, got "${value}")`,
+      `${CONVEX_DEV}; the URL is also under Convex dashboard → Settings → URL & Deploy Key`,
+    );
+  }
+  if (cloudName !== null && parsedDeployment !== null && !local && parsedDeployment.name !== cloudName) {
+    return problem(
+      name,
+      `${name} points at deployment ${cloudName} but CONVEX_DEPLOYMENT is ${parsedDeployment.name}`,
+      `set ${name}=https://${parsedDeployment.name}.convex.cloud in .env.local, or ${CONVEX_DEV}`,
+    );
+  }
+  return ok(name, `${name}: ${url.origin}`);
+}
+
+/**
+ * CLERK_JWT_ISSUER_DOMAIN (as convex/auth.config.ts reads it on the deployment): an https origin
+ * with no path or trailing slash, and the Frontend API of the instance the publishable key names.
+ */
+export function checkIssuerDomain(value: string | undefined, publishableKey: string | undefined): Finding {
+  const name = "CLERK_JWT_ISSUER_DOMAIN";
+  const host = present(publishableKey) ? publishableKeyHost(publishableKey) : null;
+  const fixValue = `run \`${ISSUER_SET} https://${host ?? "<your-instance>.clerk.accounts.dev"}\` (Clerk dashboard → API keys → Frontend API URL)`;
+  if (!present(value)) {
+    return unknown(
+      name,
+      "the deployment's CLERK_JWT_ISSUER_DOMAIN is not readable from here: run `npx convex env list` and pass it with --issuer-domain <url>",
+    );
+  }
+  const url = parseUrl(value.trim());
+  if (url === null || url.protocol !== "https:") {
+    return problem(name, `${name} must be an https:// URL (got "${value}")`, fixValue);
+  }
+  if (value.trim() !== url.origin) {
+    return problem(
+      name,
+      `${name} must be the bare origin, with no path or trailing slash (got "${value}"); tokens' iss would not match it`,
+      `run \`${ISSUER_SET} ${host === null ? url.origin : `https://${host}`}\``,
+    );
+  }
+  if (host !== null && url.hostname.toLowerCase() !== host) {
+    return problem(
+      name,
+      `${name} is ${url.origin} but the publishable key belongs to https://${host}: Convex would refuse this instance's tokens`,
+      fixValue,
+    );
+  }
+  return ok(
+    name,
+    `${name}: ${url.origin}, the issuer convex/auth.config.ts trusts (applicationID "convex"); tokens must carry exactly this iss`,
+  );
+}
+
+export function checkWebhookSecret(value: string | undefined): Finding {
+  const name = "CLERK_WEBHOOK_SECRET";
+  if (!present(value)) {
+    return unknown(
+      name,
+      "the deployment's CLERK_WEBHOOK_SECRET is not readable from here: run `npx convex env list` and pass it with --webhook-secret <whsec_…>",
+    );
+  }
+  if (!WEBHOOK_SECRET.test(value.trim())) {
+    return problem(name, `${name} is malformed (expected "whsec_" followed by base64)`, WEBHOOK_SECRET_FIX);
+  }
+  return ok(name, `${name}: well-formed signing secret`);
+}
+
+/** What convex/auth.config.ts trusts: the variable its domain comes from and its applicationID. */
+export type AuthConfigShape = { domainVar: string | null; applicationID: string | null };
+
+export function parseAuthConfig(source: string): AuthConfigShape {
+  return {
+    domainVar: /process\.env\.([A-Z0-9_]+)/.exec(source)?.[1] ?? null,
+    applicationID: /applicationID:\s*["'`]([^"'`]+)["'`]/.exec(source)?.[1] ?? null,
+  };
+}
+
+export function checkAuthConfig(source: string | null): Finding {
+  const check = "auth.config";
+  if (source === null) return unknown(check, "convex/auth.config.ts could not be read");
+  const shape = parseAuthConfig(source);
+  if (shape.domainVar !== "CLERK_JWT_ISSUER_DOMAIN" || shape.applicationID !== "convex") {
+    return unknown(
+      check,
+      `convex/auth.config.ts reads ${shape.domainVar ?? "no variable"} with applicationID ${shape.applicationID ?? "(none)"}, not CLERK_JWT_ISSUER_DOMAIN with "convex"; this doctor assumes the latter`,
+    );
+  }
+  return ok(
+    check,
+    'convex/auth.config.ts trusts the issuer in CLERK_JWT_ISSUER_DOMAIN for audience "convex": any issuer given here must be that value',
+  );
+}
+
+function organizationId(claims: Record<string, unknown>): unknown {
+  const o = claims.o;
+  if (typeof o === "object" && o !== null && "id" in o) return (o as { id: unknown }).id;
+  return claims["o.id"] ?? claims.org_id;
+}
+
+/**
+ * A sample token against what Convex will check: `iss` equal to the trusted issuer, `aud`
+ * containing "convex", and organization claims this app reads (convex/model/claims.ts).
+ */
+export function checkToken(jwt: string, expected: { issuer: string | null; nowSeconds: number }): Finding[] {
+  const check = "token";
+  let claims: Record<string, unknown>;
+  try {
+    claims = decodeJwt(jwt.trim());
+  } catch {
+    return [
+      problem(check, "the sample token is not a JWT", "pass the token itself (three base64url parts) with --token"),
+    ];
+  }
+  const findings: Finding[] = [];
+  const iss = typeof claims.iss === "string" ? claims.iss : undefined;
+  if (expected.issuer === null) {
+    findings.push(
+      unknown(
+        check,
+        `the token's iss (${iss ?? "none"}): no expected issuer is known (no issuer domain or publishable key)`,
+      ),
+    );
+  } else if (iss !== expected.issuer) {
+    findings.push(
+      problem(
+        check,
+        `the token's iss is ${iss ?? "missing"}, not ${expected.issuer}: Convex will say 'No auth provider found matching the given token'`,
+        `make CLERK_JWT_ISSUER_DOMAIN the issuer of your tokens: \`${ISSUER_SET} ${iss ?? "https://<your-instance>.clerk.accounts.dev"}\`, or take the token from the instance your keys belong to`,
+      ),
+    );
+  }
+  const aud = claims.aud;
+  const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+  if (!audiences.includes("convex")) {
+    findings.push(
+      problem(
+        check,
+        `the token's aud is ${audiences.length === 0 ? "missing" : JSON.stringify(aud)}, not "convex": Convex will refuse it (auth.config applicationID "convex")`,
+        'use the `convex` JWT template (Clerk dashboard → JWT templates → New → Convex) or activate Clerk\'s Convex integration (Clerk dashboard → Integrations → Convex), and get tokens with getToken({ template: "convex" })',
+      ),
+    );
+  }
+  const orgId = organizationId(claims);
+  if (typeof orgId !== "string" || orgId === "") {
+    findings.push(
+      problem(
+        check,
+        'the token has no organization claims (o.id, "o.id" or org_id): every organization function will refuse this user',
+        "enable Organizations (Clerk dashboard → Organizations → Settings), make membership required, select an organization after sign-in, or add org_id/org_role/org_slug/org_permissions claims to the convex JWT template",
+      ),
+    );
+  }
+  if (findings.length === 0) {
+    const exp = typeof claims.exp === "number" ? claims.exp : undefined;
+    const note =
+      exp !== undefined && exp <= expected.nowSeconds
+        ? ` (note: it expired at ${new Date(exp * 1000).toISOString()}; fine for this check, but Convex needs a fresh one)`
+        : "";
+    findings.push(ok(check, `sample token: iss ${iss}, aud convex, organization ${String(orgId)}${note}`));
+  } else {
+    const exp = typeof claims.exp === "number" ? claims.exp : undefined;
+    if (exp !== undefined && exp <= expected.nowSeconds) {
+      findings.push(ok(check, `note: the sample token expired at ${new Date(exp * 1000).toISOString()}`));
+    }
+  }
+  return findings;
+}
+
+/** The Clerk webhook endpoint URL must be the deployment's `.convex.site` URL plus `/webhooks/clerk`. */
+export function checkWebhookUrl(value: string, convexUrl: string | undefined, deployment?: string): Finding {
+  const check = "webhook URL";
+  const fromDeployment = present(deployment) ? deploymentName(deployment) : null;
+  const name =
+    cloudDeploymentName(convexUrl) ??
+    (fromDeployment !== null && ["dev", "prod"].includes(fromDeployment.kind) ? fromDeployment.name : null);
+  const expected =
+    name === null ? "https://<deployment>.convex.site/webhooks/clerk" : `https://${name}.convex.site/webhooks/clerk`;
+  const fix = `set the endpoint URL to ${expected} (Clerk dashboard → Webhooks → your endpoint → Edit)`;
+  const url = parseUrl(value.trim());
+  if (url === null) return problem(check, `the webhook URL is not a URL (got "${value}")`, fix);
+  if (url.protocol !== "https:") return problem(check, `the webhook URL must use https (got "${value}")`, fix);
+  if (url.hostname.endsWith(".convex.cloud")) {
+    return problem(check, "the webhook URL is on .convex.cloud; HTTP actions are served on .convex.site", fix);
+  }
+  if (url.pathname !== "/webhooks/clerk") {
+    return problem(check, `the webhook URL's path is ${url.pathname}, not /webhooks/clerk`, fix);
+  }
+  if (name === null) {
+    return unknown(
+      check,
+      "which deployment the webhook URL points at: neither NEXT_PUBLIC_CONVEX_URL nor CONVEX_DEPLOYMENT names a cloud deployment",
+    );
+  }
+  if (url.hostname.toLowerCase() !== `${name}.convex.site`) {
+    return problem(check, `the webhook URL points at ${url.hostname}, not this deployment's ${name}.convex.site`, fix);
+  }
+  return ok(check, `webhook URL: ${url.href}`);
+}
+
+/** What a GET to one of the offline services answered: its JSON body, or why it could not. */
+export type Probe = { ok: true; body: unknown } | { ok: false; why: string };
+
+export function checkOfflineConvex(url: string, probe: Probe): Finding {
+  const check = "offline Convex";
+  if (!probe.ok) return unknown(check, `the offline Convex server at ${url}: ${probe.why} (${START_OFFLINE})`);
+  return ok(check, `offline Convex server answers at ${url}`);
+}
+
+export function checkOfflineIdp(url: string, probe: Probe): Finding {
+  const check = "offline identity provider";
+  if (!probe.ok) {
+    return unknown(check, `the offline identity provider at ${url}: ${probe.why} (${START_OFFLINE})`);
+  }
+  const issuer = (probe.body as { issuer?: unknown } | null)?.issuer;
+  if (issuer !== url) {
+    return problem(
+      check,
+      `the identity provider at ${url} says its issuer is ${String(issuer)}: the offline Convex server would refuse its tokens`,
+      `set NEXT_PUBLIC_OFFLINE_IDP_URL to ${String(issuer)} in .env.local, or restart with npm run dev`,
+    );
+  }
+  return ok(check, `offline identity provider answers at ${url} (issuer ${url})`);
+}
+
+export type DoctorInputs = {
+  /** The Next.js environment (.env.local and the shell). */
+  env: Env;
+  /** The deployment's variables as passed on the command line (or null when absent). */
+  issuerDomain: string | null;
+  webhookSecret: string | null;
+  webhookUrl: string | null;
+  /** The sample token: given with --token, minted offline, or why there is none. */
+  token: { jwt: string } | { why: string };
+  /** Offline stack probes (offline mode only). */
+  offline: { convex: Probe; idp: Probe } | null;
+  /** convex/auth.config.ts, or null when it could not be read. */
+  authConfig: string | null;
+  nowSeconds: number;
+};
+
+export function offlineIdpUrl(env: Env): string {
+  const url = env.NEXT_PUBLIC_OFFLINE_IDP_URL;
+  return present(url) ? url.trim().replace(/\/+$/, "") : DEFAULT_OFFLINE_IDP_URL;
+}
+
+/** Every check, in the order printed. */
+export function diagnose(inputs: DoctorInputs): Finding[] {
+  const { env } = inputs;
+  const mode = detectMode(env);
+  const findings: Finding[] = [checkMode(env)];
+  findings.push(checkAuthConfig(inputs.authConfig));
+  let expectedIssuer: string | null;
+
+  if (mode === "offline") {
+    const idp = offlineIdpUrl(env);
+    expectedIssuer = idp;
+    if (inputs.offline !== null) {
+      findings.push(checkOfflineConvex(DEFAULT_OFFLINE_CONVEX_URL, inputs.offline.convex));
+      findings.push(checkOfflineIdp(idp, inputs.offline.idp));
+    }
+    if (inputs.issuerDomain !== null && inputs.issuerDomain.replace(/\/+$/, "") !== idp) {
+      findings.push(
+        problem(
+          "CLERK_JWT_ISSUER_DOMAIN",
+          `CLERK_JWT_ISSUER_DOMAIN is ${inputs.issuerDomain}, but offline the trusted issuer is the identity provider, ${idp}`,
+          "unset it in the shell/.env.local (the offline stack sets it on its own Convex server), or fill in .env.local for connected mode",
+        ),
+      );
+    }
+    if (inputs.webhookUrl !== null) {
+      findings.push(
+        unknown("webhook URL", "offline, the local identity provider posts webhooks to the offline server itself"),
+      );
+    }
+  } else {
+    const publishable = env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
+    findings.push(checkConvexDeployment(env.CONVEX_DEPLOYMENT));
+    findings.push(checkConvexUrl(env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
+    findings.push(checkPublishableKey(publishable));
+    findings.push(checkSecretKey(env.CLERK_SECRET_KEY, publishable));
+    findings.push(checkIssuerDomain(inputs.issuerDomain ?? undefined, publishable));
+    findings.push(checkWebhookSecret(inputs.webhookSecret ?? undefined));
+    if (inputs.webhookUrl !== null)
+      findings.push(checkWebhookUrl(inputs.webhookUrl, env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
+    const host = present(publishable) ? publishableKeyHost(publishable) : null;
+    const given = inputs.issuerDomain?.trim();
+    expectedIssuer = present(given) ? given : host === null ? null : `https://${host}`;
+  }
+
+  if ("jwt" in inputs.token) {
+    findings.push(...checkToken(inputs.token.jwt, { issuer: expectedIssuer, nowSeconds: inputs.nowSeconds }));
+  } else {
+    findings.push(unknown("token", `sample token: ${inputs.token.why}`));
+  }
+  return findings;
+}
+
+export function render(findings: Finding[]): string[] {
+  const lines = findings.map((finding) => {
+    if (finding.status === "ok") return `✓ ${finding.message}`;
+    if (finding.status === "problem") return `✗ ${finding.message} — fix: ${finding.fix}`;
+    return `? could not check: ${finding.message}`;
+  });
+  const problems = findings.filter((finding) => finding.status === "problem").length;
+  const unchecked = findings.filter((finding) => finding.status === "unknown").length;
+  lines.push(
+    `${problems === 0 ? "No problems found" : `${problems} problem${problems === 1 ? "" : "s"} found`}` +
+      `, ${unchecked} thing${unchecked === 1 ? "" : "s"} not checked.`,
+  );
+  return lines;
+}
+
+export function exitCode(findings: Finding[]): number {
+  return findings.some((finding) => finding.status === "problem") ? 1 : 0;
+}

@@ -1,0 +1,142 @@
+/**
+ * `npm run doctor`: gathers the inputs (flags, environment, the offline stack's answers, a sample
+ * token) and prints the checks of ./checks. Everything it touches is injected, so tests run it
+ * without a network or a .env.local.
+ */
+import { parseArgs } from "node:util";
+import {
+  DEFAULT_OFFLINE_CONVEX_URL,
+  OFFLINE_SAMPLE_EMAIL,
+  detectMode,
+  diagnose,
+  exitCode,
+  offlineIdpUrl,
+  render,
+  type DoctorInputs,
+  type Probe,
+} from "./checks";
+
+export const USAGE = `Usage: npm run doctor -- [options]
+
+Checks .env.local (and the environment), the deployment variables you pass, a sample token and the
+offline stack, and prints the fix for every problem. Exits 1 when a problem is found.
+
+Options:
+  --issuer-domain <url>    the deployment's CLERK_JWT_ISSUER_DOMAIN (from \`npx convex env list\`)
+  --webhook-secret <s>     the deployment's CLERK_WEBHOOK_SECRET (from \`npx convex env list\`)
+  --webhook-url <url>      the endpoint URL configured in Clerk dashboard → Webhooks
+  --token <jwt>            a sample token (offline: minted from the local identity provider)
+  --help                   this text`;
+
+export type DoctorDeps = {
+  env: Record<string, string | undefined>;
+  fetch: typeof fetch;
+  readAuthConfig: () => Promise<string | null>;
+  nowSeconds: number;
+  print: (line: string) => void;
+};
+
+const TIMEOUT_MS = 2_000;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error.cause as { code?: string } | undefined)?.code;
+    return cause ?? error.message;
+  }
+  return String(error);
+}
+
+async function getJson(fetchFn: typeof fetch, url: string, init?: RequestInit): Promise<Probe> {
+  try {
+    const response = await fetchFn(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (!response.ok) return { ok: false, why: `${init?.method ?? "GET"} ${url} answered ${response.status}` };
+    const text = await response.text();
+    try {
+      return { ok: true, body: text === "" ? null : (JSON.parse(text) as unknown) };
+    } catch {
+      return { ok: true, body: text };
+    }
+  } catch (error) {
+    return { ok: false, why: `${init?.method ?? "GET"} ${url} failed (${describe(error)})` };
+  }
+}
+
+/** A token for the demo admin from the offline identity provider, or why there is none. */
+async function mintOfflineToken(fetchFn: typeof fetch, idp: string): Promise<{ jwt: string } | { why: string }> {
+  const session = await getJson(fetchFn, `${idp}/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email_address: OFFLINE_SAMPLE_EMAIL }),
+  });
+  if (!session.ok) return { why: `${session.why} (start the offline stack with npm run dev)` };
+  const id = (session.body as { id?: unknown } | null)?.id;
+  if (typeof id !== "string") return { why: `${idp}/sessions answered without a session id` };
+  const token = await getJson(fetchFn, `${idp}/sessions/${encodeURIComponent(id)}/token`);
+  if (!token.ok) return { why: token.why };
+  const jwt = (token.body as { jwt?: unknown } | null)?.jwt;
+  return typeof jwt === "string" ? { jwt } : { why: `${idp}/sessions/${id}/token answered without a jwt` };
+}
+
+/** Runs the doctor and returns its exit code (1 when a problem was found, 2 for bad arguments). */
+export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
+  let values: {
+    "issuer-domain"?: string;
+    "webhook-secret"?: string;
+    "webhook-url"?: string;
+    token?: string;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        "issuer-domain": { type: "string" },
+        "webhook-secret": { type: "string" },
+        "webhook-url": { type: "string" },
+        token: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    deps.print(`${describe(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    deps.print(USAGE);
+    return 0;
+  }
+
+  const { env } = deps;
+  const offline = detectMode(env) === "offline";
+  const idp = offlineIdpUrl(env);
+  const probes = offline
+    ? {
+        convex: await getJson(deps.fetch, `${DEFAULT_OFFLINE_CONVEX_URL}/version`),
+        idp: await getJson(deps.fetch, `${idp}/.well-known/openid-configuration`),
+      }
+    : null;
+
+  let token: DoctorInputs["token"];
+  if (values.token !== undefined) token = { jwt: values.token };
+  else if (probes !== null && probes.idp.ok) token = await mintOfflineToken(deps.fetch, idp);
+  else if (probes !== null)
+    token = { why: `the offline identity provider is not answering at ${idp} (start it with npm run dev)` };
+  else {
+    token = {
+      why: 'pass one with --token <jwt> (in the signed-in app\'s browser console: await window.Clerk.session.getToken({ template: "convex" }))',
+    };
+  }
+
+  const findings = diagnose({
+    env,
+    issuerDomain: values["issuer-domain"] ?? env.CLERK_JWT_ISSUER_DOMAIN ?? null,
+    webhookSecret: values["webhook-secret"] ?? env.CLERK_WEBHOOK_SECRET ?? null,
+    webhookUrl: values["webhook-url"] ?? null,
+    token,
+    offline: probes,
+    authConfig: await deps.readAuthConfig(),
+    nowSeconds: deps.nowSeconds,
+  });
+  for (const line of render(findings)) deps.print(line);
+  return exitCode(findings);
+}
