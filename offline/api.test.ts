@@ -6,32 +6,20 @@
  */
 import path from "node:path";
 import type { FunctionReturnType } from "convex/server";
-import { decodeJwt, SignJWT, type JWTPayload } from "jose";
+import { decodeJwt, type JWTPayload } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { simpleClient, tempDir, watch } from "./convex/test-support";
-import { loadOrCreateSigningKey } from "./idp/signing-key";
-import { startOfflineStack, type OfflineStack } from "./stack";
+import { signWithProviderKey, simpleClient, startTestStack, watch } from "./convex/test-support";
 
-let stack: OfflineStack;
-let data: ReturnType<typeof tempDir>;
+let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
-  data = tempDir("offline-api-");
-  stack = await startOfflineStack({
-    dataDir: data.dir,
-    convexPort: 0,
-    sitePort: 0,
-    idpPort: 0,
-    quiet: true,
-    webhookRetry: { delaysMs: [50] },
-  });
+  stack = await startTestStack("offline-api-");
 });
 afterAll(async () => {
   await stack.close();
-  data.remove();
 });
 afterEach(async () => {
   delete process.env.API_CORS_ORIGINS;
@@ -49,10 +37,7 @@ async function tokenFor(email: string, slug = "acme"): Promise<string> {
 /** Signs `overrides` over a genuine token's claims with the identity provider's own key. */
 async function forged(overrides: JWTPayload): Promise<string> {
   const claims = decodeJwt(await tokenFor("alice.johnson@example.com"));
-  const key = await loadOrCreateSigningKey(path.join(data.dir, "idp"));
-  return await new SignJWT({ ...claims, ...overrides })
-    .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
-    .sign(key.privateKey);
+  return await signWithProviderKey(path.join(stack.dataDir, "idp"), { ...claims, ...overrides });
 }
 
 type Call = { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> };

@@ -8,27 +8,16 @@ import { ConvexError } from "convex/values";
 import type { FunctionReturnType } from "convex/server";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { simpleClient, tempDir, watch } from "./convex/test-support";
-import { startOfflineStack, type OfflineStack } from "./stack";
+import { simpleClient, startTestStack, watch } from "./convex/test-support";
 
-let stack: OfflineStack;
-let data: ReturnType<typeof tempDir>;
+let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => unknown)[] = [];
 
 beforeAll(async () => {
-  data = tempDir("offline-stack-");
-  stack = await startOfflineStack({
-    dataDir: data.dir,
-    convexPort: 0,
-    sitePort: 0,
-    idpPort: 0,
-    quiet: true,
-    webhookRetry: { delaysMs: [50] },
-  });
+  stack = await startTestStack("offline-stack-");
 });
 afterAll(async () => {
   await stack.close();
-  data.remove();
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();

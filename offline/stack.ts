@@ -36,7 +36,7 @@ export type OfflineStack = {
 };
 
 /** A port that was free a moment ago (the issuer URL must be known before the server starts). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };

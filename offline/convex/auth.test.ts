@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
 import { startIdentityProvider, type IdentityProvider } from "../idp";
 import { loadOrCreateSigningKey } from "../idp/signing-key";
-import { eventually, httpClient, simpleClient, startFixture, tempDir, watch } from "./test-support";
+import {
+  eventually,
+  httpClient,
+  signWithProviderKey,
+  simpleClient,
+  startFixture,
+  tempDir,
+  watch,
+} from "./test-support";
 
 const whoami = makeFunctionReference<"query", Record<string, never>, { subject: string } | null>("messages:whoami");
 
@@ -38,12 +46,8 @@ afterAll(async () => {
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /** Signs `overrides` over the genuine claims with the identity provider's own key. */
-async function signed(overrides: JWTPayload, header: { kid?: string } = {}): Promise<string> {
-  const key = await loadOrCreateSigningKey(path.join(fixture.dataDir, "idp"));
-  const payload = { ...claims, ...overrides };
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: "RS256", kid: header.kid ?? key.kid, typ: "JWT" })
-    .sign(key.privateKey);
+async function signed(overrides: JWTPayload): Promise<string> {
+  return await signWithProviderKey(path.join(fixture.dataDir, "idp"), { ...claims, ...overrides });
 }
 
 const forgeries: [string, () => Promise<string>, RegExp][] = [

@@ -31,9 +31,6 @@ export type MutationResult = CallResult & { ts: bigint };
 
 type FunctionInfo = { kind: UdfKind; isPublic: boolean };
 
-/** Where a mutation came from, so its commit can be tied back to the client awaiting it. */
-export type MutationOrigin = { onCommit(ts: bigint): void };
-
 /** What one query run read: tables, and which parts of the caller's identity. */
 type ReadTracker = {
   tables: Set<string>;
@@ -197,7 +194,6 @@ export class Engine {
   private readonly accessors = new Map<string, Test>();
   private readonly trackStorage = new AsyncLocalStorage<ReadTracker>();
   private readonly journalStorage = new AsyncLocalStorage<JournalState>();
-  private readonly originStorage = new AsyncLocalStorage<MutationOrigin>();
   private readonly cache = new Map<string, Cached[]>();
   private readonly cacheByTable = new Map<string, Set<Cached>>();
   private cacheSize = 0;
@@ -222,14 +218,13 @@ export class Engine {
       tracker.tables.add(table);
       tracker.snapshotGen ??= this.commitGen;
     });
-    this.internals.onCommit((tables, ts) => {
+    this.internals.onCommit((tables) => {
       this.commitGen += 1;
       this.commitLog.push({ gen: this.commitGen, tables });
       if (this.commitLog.length > COMMIT_LOG_LIMIT) this.commitLog.shift();
       for (const table of tables) {
         for (const entry of this.cacheByTable.get(table) ?? []) this.evict(entry);
       }
-      this.originStorage.getStore()?.onCommit(ts);
       // Listeners schedule work; it must not run inside the committing function's async context.
       options.scope.runInAsyncScope(() => {
         for (const listener of this.commitListeners) listener(tables);
@@ -360,16 +355,13 @@ export class Engine {
     args: Record<string, Value>;
     caller: Caller;
     publicOnly: boolean;
-    origin?: MutationOrigin;
   }): Promise<MutationResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
     const refusal = await this.refuse(udfPath, "mutation", call.publicOnly);
     if (refusal !== null) return { ...refusal, ts: this.internals.currentTs() };
-    const run = () =>
-      this.invoke("mutation", udfPath, call.caller, (test) =>
-        test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
-      );
-    const outcome = call.origin === undefined ? await run() : await this.originStorage.run(call.origin, run);
+    const outcome = await this.invoke("mutation", udfPath, call.caller, (test) =>
+      test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
+    );
     return { ...outcome, ts: this.internals.currentTs() };
   }
 

@@ -12,7 +12,7 @@ import { WebSocketServer } from "ws";
 import type { SchemaDefinition } from "convex/server";
 import { convexModules } from "../modules";
 import { loadProviders, TokenVerifier } from "./auth";
-import { Engine } from "./engine";
+import { Engine, type Modules } from "./engine";
 import { apiHandler, siteHandler } from "./http-api";
 import { installConsoleCapture } from "./logs";
 import { Persistence } from "./persistence";
@@ -84,8 +84,7 @@ async function listen(server: Server, port: number, what: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
-async function loadSchema(convexDir: string): Promise<SchemaDefinition<never, boolean> | null> {
-  const modules = convexModules(convexDir);
+async function loadSchema(modules: Modules): Promise<SchemaDefinition<never, boolean> | null> {
   const load = modules["./schema.ts"] ?? modules["./schema.js"];
   if (load === undefined) return null;
   return ((await load()) as { default: SchemaDefinition<never, boolean> }).default;
@@ -104,9 +103,10 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
 
   const uninstallCapture = installConsoleCapture();
   const scope = new AsyncResource("OfflineConvexServer");
+  const modules = convexModules(convexDir);
   const engine = new Engine({
-    schema: await loadSchema(convexDir),
-    modules: convexModules(convexDir),
+    schema: await loadSchema(modules),
+    modules,
     print,
     scope,
   });

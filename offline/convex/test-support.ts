@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { SignJWT, type JWTPayload } from "jose";
 import { ConvexReactClient } from "convex/react";
 import WebSocket from "ws";
 import { startIdentityProvider, type IdentityProvider } from "../idp";
+import { loadOrCreateSigningKey } from "../idp/signing-key";
+import { startOfflineStack, type OfflineStack } from "../stack";
 import { startOfflineConvex } from "./server";
 
 export const FIXTURE_DIR = path.join(import.meta.dirname, "fixture");
@@ -130,4 +133,31 @@ export async function startFixture() {
     },
   };
   return fixture;
+}
+
+/** The whole offline stack on free ports with a temporary data directory; `close()` removes it. */
+export async function startTestStack(prefix: string): Promise<OfflineStack & { dataDir: string }> {
+  const data = tempDir(prefix);
+  const stack = await startOfflineStack({
+    dataDir: data.dir,
+    convexPort: 0,
+    sitePort: 0,
+    idpPort: 0,
+    quiet: true,
+    webhookRetry: { delaysMs: [50] },
+  });
+  return {
+    ...stack,
+    dataDir: data.dir,
+    close: async () => {
+      await stack.close();
+      data.remove();
+    },
+  };
+}
+
+/** Signs `claims` with the key the identity provider in `idpDataDir` signs with (to forge variations). */
+export async function signWithProviderKey(idpDataDir: string, claims: JWTPayload): Promise<string> {
+  const key = await loadOrCreateSigningKey(idpDataDir);
+  return await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
