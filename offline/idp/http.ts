@@ -1,6 +1,6 @@
 /**
- * The identity provider's HTTP API: OIDC discovery and JWKS, sessions and tokens, the directory
- * and the webhook outbox. JSON in and out; errors are `{ error: { code, message } }`.
+ * The identity provider's HTTP API: OIDC discovery and JWKS, sessions and tokens, the directory,
+ * the webhook outbox and the token settings. JSON in and out; errors are `{ error: { code, message } }`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestAttributes } from "./clerk-json";
@@ -9,6 +9,7 @@ import { IdpError } from "./errors";
 import { checkId, fields, nullableId } from "./input";
 import type { Sessions } from "./sessions";
 import type { SigningKey } from "./signing-key";
+import type { TokenSettings } from "./token-settings";
 import type { WebhookSender } from "./webhook-sender";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -37,6 +38,7 @@ export type HttpDeps = {
   directory: Directory;
   sessions: Sessions;
   webhooks: WebhookSender;
+  tokenSettings: TokenSettings;
 };
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -55,7 +57,7 @@ function query(ctx: Context, allowed: readonly string[]): Record<string, string 
 
 // Bodies are passed on as they came: the directory and sessions validate their input themselves.
 function routes(deps: HttpDeps): Route[] {
-  const { directory, webhooks } = deps;
+  const { directory, webhooks, tokenSettings } = deps;
   const withToken = async (session: ReturnType<Sessions["get"]>, azp: string | undefined) => ({
     object: "session",
     ...session,
@@ -71,6 +73,8 @@ function routes(deps: HttpDeps): Route[] {
           issuer: deps.issuer,
           discovery: `${deps.issuer}/.well-known/openid-configuration`,
           webhooks: webhooks.status().url,
+          // Here too, so whoever looks at the provider sees that its tokens were made wrong on purpose.
+          token_settings: tokenSettings.view(),
         }),
     },
     {
@@ -215,6 +219,28 @@ function routes(deps: HttpDeps): Route[] {
       handle: (ctx) => ok(directory.removeMember(ctx.params.id!, ctx.params.userId!, ctx.request)),
     },
 
+    // ── token settings (in memory only) ──
+    { method: "GET", path: "/token-settings", handle: (ctx) => (query(ctx, []), ok(tokenSettings.view())) },
+    {
+      method: "PATCH",
+      path: "/token-settings",
+      handle: (ctx) => ok(tokenSettings.update(ctx.body as never)),
+    },
+    {
+      method: "DELETE",
+      path: "/token-settings",
+      handle: (ctx) => {
+        const { user_id: userId } = query(ctx, ["user_id"]);
+        if (ctx.body !== undefined) {
+          throw new IdpError(
+            "invalid",
+            "DELETE /token-settings takes no body; to clear one user's override use ?user_id=user_….",
+          );
+        }
+        return ok(tokenSettings.reset(userId));
+      },
+    },
+
     // ── webhooks ──
     { method: "GET", path: "/webhooks", handle: () => ok(webhooks.status()) },
     {
@@ -229,9 +255,11 @@ function routes(deps: HttpDeps): Route[] {
 }
 
 function match(pattern: string, pathname: string): Record<string, string> | null {
+  // The index on its own: trimming the trailing slash leaves nothing to compare segment by segment.
+  if (pattern === "/") return pathname === "/" ? {} : null;
   const want = pattern.split("/");
   const got = pathname.replace(/\/+$/, "").split("/");
-  if (pattern === "/" ? pathname !== "/" : want.length !== got.length) return null;
+  if (want.length !== got.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;

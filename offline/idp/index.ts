@@ -14,6 +14,7 @@ import { DEMO_USERS, seedDemoDirectory } from "./seed";
 import { Sessions } from "./sessions";
 import { loadOrCreateSigningKey } from "./signing-key";
 import { Store } from "./state";
+import { TokenSettings } from "./token-settings";
 import { checkWebhookSecret, loadOrCreateWebhookSecret, webhookSecretPath } from "./webhook-secret";
 import { DEFAULT_RETRY, WebhookSender, type RetryPolicy, type WebhookStatus } from "./webhook-sender";
 
@@ -24,6 +25,13 @@ export { DEMO_ORGANIZATIONS, DEMO_USERS } from "./seed";
 export { IdpError } from "./errors";
 export { ROLE_PERMISSIONS, ROLES, type Role } from "./roles";
 export { AUDIENCE, TOKEN_LIFETIME_SECONDS, type Sessions } from "./sessions";
+export {
+  NORMAL_TOKEN_SETTINGS,
+  type TokenSettings,
+  type TokenSettingsValues,
+  type TokenSettingsView,
+  type UpdateTokenSettingsInput,
+} from "./token-settings";
 export { DEFAULT_RETRY, type RetryPolicy, type WebhookStatus } from "./webhook-sender";
 export { loadOrCreateWebhookSecret, webhookSecretPath } from "./webhook-secret";
 
@@ -46,7 +54,7 @@ export type IdentityProviderOptions = {
   webhook?: { url: string; secret?: string } | null;
   /** Forget the key, the secret and the directory first, and seed the demo data again. */
   reset?: boolean;
-  /** No banner and no log lines. */
+  /** No banner and no log lines (not even the warning when token settings change). */
   quiet?: boolean;
   /** Webhook retry schedule; defaults to DEFAULT_RETRY. */
   retry?: Partial<RetryPolicy>;
@@ -66,6 +74,8 @@ export type IdentityProvider = {
   directory: Directory;
   /** Sign-in sessions and their tokens. */
   sessions: Sessions;
+  /** Deliberately misconfigured tokens (`aud`, organization claims), in memory only; `reset()` restores. */
+  tokenSettings: TokenSettings;
   webhooks: {
     status(): WebhookStatus;
     /** Resolves once every queued delivery is delivered or dropped; rejects after `timeoutMs`. */
@@ -81,6 +91,8 @@ export type IdentityProvider = {
 export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const log = options.quiet ? () => {} : (line: string) => console.log(line);
+  // Misconfigured tokens go to stderr: a warning, not progress, and visible when stdout is piped away.
+  const warn = options.quiet ? () => {} : (line: string) => console.error(line);
   if (options.reset) {
     // Only the files this module writes: a mistyped --data-dir never loses anything else.
     for (const file of ["state.json", "signing-key.json", "webhook-secret"]) {
@@ -119,8 +131,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   });
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${actualPort}`;
-  const sessions = new Sessions(store, key, url);
-  server.on("request", createHandler({ issuer: url, key, directory, sessions, webhooks: sender }, log));
+  // In memory and new on every start: a restart always issues normal tokens.
+  const tokenSettings = new TokenSettings(store, warn);
+  const sessions = new Sessions(store, key, url, tokenSettings);
+  server.on("request", createHandler({ issuer: url, key, directory, sessions, webhooks: sender, tokenSettings }, log));
   sender.start();
 
   log(
@@ -151,6 +165,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     webhookSecret: target?.secret ?? storedSecret,
     directory,
     sessions,
+    tokenSettings,
     webhooks: {
       status: () => sender.status(),
       idle: (timeoutMs) => sender.idle(timeoutMs),

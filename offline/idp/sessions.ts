@@ -9,12 +9,16 @@ import { checkId, EMAIL, fields, nullableId, optionalString } from "./input";
 import { permissionClaims } from "./roles";
 import type { MembershipRecord, OrganizationRecord, SessionRecord, Store, UserRecord } from "./state";
 import type { SigningKey } from "./signing-key";
+import type { TokenSettings } from "./token-settings";
 
 /** Clerk's default session token lifetime. */
 export const TOKEN_LIFETIME_SECONDS = 60;
 /** `nbf` is backdated so a verifier whose clock is a little behind still accepts a fresh token. */
 const CLOCK_SKEW_SECONDS = 5;
-/** Every token's `aud`: what convex/auth.config.ts expects as `applicationID`. */
+/**
+ * Every token's `aud`: what convex/auth.config.ts expects as `applicationID`. Only the token
+ * settings (`PATCH /token-settings`) replace it, to show the app a misconfigured token.
+ */
 export const AUDIENCE = "convex";
 
 /**
@@ -47,11 +51,13 @@ export class Sessions {
   private readonly store: Store;
   private readonly key: SigningKey;
   private readonly issuer: string;
+  private readonly settings: TokenSettings;
 
-  constructor(store: Store, key: SigningKey, issuer: string) {
+  constructor(store: Store, key: SigningKey, issuer: string, settings: TokenSettings) {
     this.store = store;
     this.key = key;
     this.issuer = issuer;
+    this.settings = settings;
   }
 
   private get state() {
@@ -158,16 +164,17 @@ export class Sessions {
     return structuredClone(session);
   }
 
-  /** The claims a token minted now would carry. */
+  /** The claims a token minted now would carry, with the token settings in force for its user. */
   claims(id: string, options: { azp?: string } = {}): SessionClaims {
     const session = this.activeRecord(id);
     const user = this.state.users.find((u) => u.id === session.user_id);
     if (!user) throw new Error(`Session ${session.id} belongs to a missing user`);
+    const settings = this.settings.for(user.id);
     const iat = Math.floor(Date.now() / 1000);
     const claims: SessionClaims = {
       iss: this.issuer,
       sub: user.id,
-      aud: AUDIENCE,
+      aud: settings.audience,
       iat,
       nbf: iat - CLOCK_SKEW_SECONDS,
       exp: iat + TOKEN_LIFETIME_SECONDS,
@@ -184,7 +191,9 @@ export class Sessions {
     const orgId = session.last_active_organization_id;
     const org = this.state.organizations.find((o) => o.id === orgId);
     const membership = this.state.memberships.find((m) => m.organization_id === orgId && m.user_id === user.id);
-    if (org && membership) {
+    // Without organization claims the session keeps its active organization; only the token stops
+    // saying so, as with a Clerk JWT template that leaves `o` and `fea` out.
+    if (org && membership && settings.organization_claims) {
       const { fea, per, fpm } = permissionClaims(membership.role);
       if (fea !== undefined) claims.fea = fea;
       claims.o = {
