@@ -4,6 +4,10 @@
  */
 import { decodeJwt } from "jose";
 
+import { CONVEX_AUDIENCE, organizationIdClaim, publishableKeyHost, sameIssuer } from "../lib/auth/token-claims";
+
+export { publishableKeyHost };
+
 export type Finding =
   | { check: string; status: "ok"; message: string }
   | { check: string; status: "problem"; message: string; fix: string }
@@ -34,7 +38,6 @@ const START_OFFLINE = "start it with npm run dev";
 
 // Same rule as convex/model/env.ts, which the webhook applies on the deployment.
 const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 
 const ok = (check: string, message: string): Finding => ({ check, status: "ok", message });
 const problem = (check: string, message: string, fix: string): Finding => ({ check, status: "problem", message, fix });
@@ -79,19 +82,6 @@ export function checkMode(env: Env): Finding {
         `set ${missing.join(", ")} in .env.local (see .env.example), or remove ${set.join(", ")} to run offline`,
       );
   }
-}
-
-/**
- * The Clerk Frontend API host a publishable key belongs to: `pk_(test|live)_` + base64 of
- * `<host>$`. Null when the key is not shaped like that.
- */
-export function publishableKeyHost(key: string): string | null {
-  const match = /^pk_(test|live)_([A-Za-z0-9+/_-]+={0,2})$/.exec(key.trim());
-  if (!match?.[2]) return null;
-  const decoded = Buffer.from(match[2], "base64").toString("utf8");
-  if (!decoded.endsWith("$")) return null;
-  const host = decoded.slice(0, -1);
-  return HOSTNAME.test(host) ? host.toLowerCase() : null;
 }
 
 export function checkPublishableKey(value: string | undefined): Finding {
@@ -265,12 +255,6 @@ export function checkAuthConfig(source: string | null): Finding {
   );
 }
 
-function organizationId(claims: Record<string, unknown>): unknown {
-  const o = claims.o;
-  if (typeof o === "object" && o !== null && "id" in o) return (o as { id: unknown }).id;
-  return claims["o.id"] ?? claims.org_id;
-}
-
 /**
  * A sample token against what Convex will check: `iss` equal to the trusted issuer, `aud`
  * containing "convex", and organization claims this app reads (convex/model/claims.ts).
@@ -294,7 +278,7 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
         `the token's iss (${iss ?? "none"}): no expected issuer is known (no issuer domain or publishable key)`,
       ),
     );
-  } else if (iss !== expected.issuer) {
+  } else if (iss === undefined || !sameIssuer(iss, expected.issuer)) {
     findings.push(
       problem(
         check,
@@ -305,7 +289,7 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
   }
   const aud = claims.aud;
   const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
-  if (!audiences.includes("convex")) {
+  if (!audiences.includes(CONVEX_AUDIENCE)) {
     findings.push(
       problem(
         check,
@@ -314,8 +298,8 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
       ),
     );
   }
-  const orgId = organizationId(claims);
-  if (typeof orgId !== "string" || orgId === "") {
+  const orgId = organizationIdClaim(claims);
+  if (orgId === null) {
     findings.push(
       problem(
         check,
@@ -330,7 +314,7 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
       exp !== undefined && exp <= expected.nowSeconds
         ? ` (note: it expired at ${new Date(exp * 1000).toISOString()}; fine for this check, but Convex needs a fresh one)`
         : "";
-    findings.push(ok(check, `sample token: iss ${iss}, aud convex, organization ${String(orgId)}${note}`));
+    findings.push(ok(check, `sample token: iss ${iss}, aud convex, organization ${orgId}${note}`));
   } else {
     const exp = typeof claims.exp === "number" ? claims.exp : undefined;
     if (exp !== undefined && exp <= expected.nowSeconds) {
@@ -396,6 +380,35 @@ export function checkOfflineIdp(url: string, probe: Probe): Finding {
   return ok(check, `offline identity provider answers at ${url} (issuer ${url})`);
 }
 
+/**
+ * The offline identity provider's `/token-settings`: anything but normal means it issues
+ * misconfigured tokens on purpose (a wrong `aud`, no organization claims), and the app shows why.
+ */
+export function checkOfflineTokenSettings(url: string, probe: Probe): Finding {
+  const check = "offline token settings";
+  if (!probe.ok) return unknown(check, `the identity provider's token settings at ${url}: ${probe.why}`);
+  type Values = { audience?: unknown; organization_claims?: unknown };
+  const body = probe.body as { default?: Values; users?: Record<string, Values> } | null;
+  const describe = (values: Values | undefined): string[] => [
+    ...(values?.audience !== undefined && values.audience !== CONVEX_AUDIENCE
+      ? [`aud ${JSON.stringify(values.audience)}`]
+      : []),
+    ...(values?.organization_claims === false ? ["no organization claims"] : []),
+  ];
+  const changed = [
+    ...describe(body?.default).map((what) => `everyone's tokens: ${what}`),
+    ...Object.entries(body?.users ?? {}).flatMap(([user, values]) =>
+      describe(values).map((what) => `${user}'s tokens: ${what}`),
+    ),
+  ];
+  if (changed.length === 0) return ok(check, "the offline identity provider issues normal tokens");
+  return problem(
+    check,
+    `the offline identity provider was told to issue misconfigured tokens (${changed.join("; ")}): Convex refuses them, or they name no organization`,
+    `run \`curl -X DELETE ${url}/token-settings\`, or restart npm run dev`,
+  );
+}
+
 export type DoctorInputs = {
   /** The Next.js environment (.env.local and the shell). */
   env: Env;
@@ -405,8 +418,8 @@ export type DoctorInputs = {
   webhookUrl: string | null;
   /** The sample token: given with --token, minted offline, or why there is none. */
   token: { jwt: string } | { why: string };
-  /** Offline stack probes (offline mode only). */
-  offline: { convex: Probe; idp: Probe } | null;
+  /** Offline stack probes (offline mode only); `tokenSettings` is the identity provider's /token-settings. */
+  offline: { convex: Probe; idp: Probe; tokenSettings?: Probe } | null;
   /** convex/auth.config.ts, or null when it could not be read. */
   authConfig: string | null;
   nowSeconds: number;
@@ -431,6 +444,9 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
     if (inputs.offline !== null) {
       findings.push(checkOfflineConvex(DEFAULT_OFFLINE_CONVEX_URL, inputs.offline.convex));
       findings.push(checkOfflineIdp(idp, inputs.offline.idp));
+      if (inputs.offline.idp.ok && inputs.offline.tokenSettings !== undefined) {
+        findings.push(checkOfflineTokenSettings(idp, inputs.offline.tokenSettings));
+      }
     }
     if (inputs.issuerDomain !== null && inputs.issuerDomain.replace(/\/+$/, "") !== idp) {
       findings.push(

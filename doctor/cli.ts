@@ -113,6 +113,7 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
     ? {
         convex: await getJson(deps.fetch, `${DEFAULT_OFFLINE_CONVEX_URL}/version`),
         idp: await getJson(deps.fetch, `${idp}/.well-known/openid-configuration`),
+        tokenSettings: await getJson(deps.fetch, `${idp}/token-settings`),
       }
     : null;
 

@@ -270,6 +270,41 @@ describe("doctor checks", () => {
   });
 });
 
+describe("offline token settings", () => {
+  const up = { ok: true as const, body: { issuer: "http://127.0.0.1:3212" } };
+  const offline = (tokenSettings: unknown) =>
+    clean({
+      env: {},
+      issuerDomain: null,
+      webhookSecret: null,
+      webhookUrl: null,
+      offline: { convex: up, idp: up, tokenSettings: { ok: true, body: tokenSettings } },
+      token: { jwt: token({ iss: "http://127.0.0.1:3212" }) },
+    });
+  const normal = { audience: "convex", organization_claims: true };
+
+  it("passes normal token settings", () => {
+    expect(problems(diagnose(offline({ default: normal, users: {} })))).toEqual([]);
+  });
+
+  it("names deliberately misconfigured tokens, for everyone or one user, and how to restore them", () => {
+    const findings = problems(
+      diagnose(
+        offline({
+          default: { audience: "not-convex", organization_claims: true },
+          users: { user_1: { organization_claims: false } },
+        }),
+      ),
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toContain(
+      `everyone's tokens: aud "not-convex"; user_1's tokens: no organization claims`,
+    );
+    expect(findings[0]!.fix).toBe("run `curl -X DELETE http://127.0.0.1:3212/token-settings`, or restart npm run dev");
+    expect(exitCode(diagnose(offline({ default: normal, users: { user_2: { audience: "x" } } })))).toBe(1);
+  });
+});
+
 describe("npm run doctor", () => {
   function deps(env: Record<string, string | undefined>, fetchFn?: typeof fetch) {
     const lines: string[] = [];
