@@ -1,10 +1,11 @@
 "use client";
 
-import { Building2Icon, LockIcon, LogInIcon, RefreshCwIcon, UserXIcon } from "lucide-react";
+import { Building2Icon, LogInIcon, RefreshCwIcon, UserXIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 
+import { AuthProblem } from "@/components/auth-problem";
 import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
 import { useWorkspaceState, type WorkspaceState } from "@/hooks/use-workspace";
@@ -38,21 +39,8 @@ export function WorkspaceProblem({ state }: { state: Problem }) {
           }
         />
       );
-    case "token-rejected":
-      return (
-        <ErrorState
-          headingLevel="h1"
-          icon={<LockIcon aria-hidden className="size-5" />}
-          title="Convex has not accepted your session"
-          description="You are signed in, but the Convex backend did not confirm your session's token. Check that it is running and that its auth configuration (convex/auth.config.ts) trusts this identity provider, then reload."
-          actions={
-            <Button variant="outline" onClick={() => window.location.reload()}>
-              <RefreshCwIcon aria-hidden />
-              Reload
-            </Button>
-          }
-        />
-      );
+    case "auth-problem":
+      return <AuthProblem diagnosis={state.diagnosis} retry={state.retry} />;
     case "no-org":
       return (
         <ErrorState

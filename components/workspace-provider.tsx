@@ -1,22 +1,41 @@
 "use client";
 
-import { useConvexAuth, useQueries, type RequestForQueries } from "convex/react";
+import { useConvexAuth, useMutation, useQueries, type RequestForQueries } from "convex/react";
 import type { FunctionReturnType } from "convex/server";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 
 import { api } from "@/convex/_generated/api";
-import { useAppMutation } from "@/hooks/use-app-mutation";
 import { WorkspaceContext, type Permission, type WorkspaceState } from "@/hooks/use-workspace";
 import { useAuthState } from "@/lib/auth/adapter";
+import { clearRefusal, useAuthProbe } from "@/lib/auth/auth-probe";
+import {
+  consoleReport,
+  diagnoseBackendFailure,
+  diagnoseMissingOrgClaims,
+  diagnoseNotProvisioned,
+  diagnoseRefusedToken,
+  isMissingFunction,
+  type AuthDiagnosis,
+} from "@/lib/auth/diagnose";
+import { summarizeToken } from "@/lib/auth/token-claims";
+import { authMode } from "@/lib/env";
 import { describeError, type AppErrorInfo } from "@/lib/errors";
 
-type Ensured = { key: string; error: AppErrorInfo | null };
+/** `users.ensure`'s outcome for one identity: the error as shown, and its raw message for diagnosis. */
+type Ensured = { key: string; error: AppErrorInfo | null; raw: string };
 
 /**
  * Right after sign-in Convex reports "not authenticated" (rather than "loading") until the server has
- * confirmed the new token, and a refused token looks the same: only a wait this long means refused.
+ * confirmed the new token. A refusal Convex explains (its client logs the reason, see auth-probe.ts)
+ * is shown at once; without one, only a wait this long means refused.
  */
 const TOKEN_CONFIRM_TIMEOUT_MS = 10_000;
+/**
+ * The provider has an organization active but the token Convex holds names none. Right after an
+ * organization is chosen that is a token still on its way; for this long it is, after that it is
+ * a token made without organization claims.
+ */
+const ORG_CLAIMS_SETTLE_MS = 3_000;
 
 const reload = () => window.location.reload();
 
@@ -28,16 +47,20 @@ const ME: RequestForQueries = { me: { query: api.users.me, args: {} } };
 const CURRENT: RequestForQueries = { current: { query: api.organizations.current, args: {} } };
 const NONE: RequestForQueries = {};
 
-/** True once `waiting` has stayed true for TOKEN_CONFIRM_TIMEOUT_MS. */
-function useWaitedTooLong(waiting: boolean): boolean {
+/** True once `waiting` has stayed true for `ms`. */
+function useWaitedTooLong(waiting: boolean, ms: number): boolean {
   const [tooLong, setTooLong] = useState(false);
   useEffect(() => {
     setTooLong(false);
     if (!waiting) return;
-    const timer = setTimeout(() => setTooLong(true), TOKEN_CONFIRM_TIMEOUT_MS);
+    const timer = setTimeout(() => setTooLong(true), ms);
     return () => clearTimeout(timer);
-  }, [waiting]);
+  }, [waiting, ms]);
   return waiting && tooLong;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -49,16 +72,39 @@ function useWaitedTooLong(waiting: boolean): boolean {
 export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const { isLoading, isAuthenticated } = useConvexAuth();
   const adapter = useAuthState();
+  const probe = useAuthProbe();
   const { me } = useQueries(isAuthenticated ? ME : NONE) as {
     me?: FunctionReturnType<typeof api.users.me> | Error;
   };
-  const ensure = useAppMutation(api.users.ensure);
+  const ensure = useMutation(api.users.ensure);
   const [ensured, setEnsured] = useState<Ensured | null>(null);
   const [attempt, setAttempt] = useState(0);
+  // The organization this tab last had open, to name it if access to it is lost.
+  const [lastOrgName, setLastOrgName] = useState<string | null>(null);
 
-  const rejected = useWaitedTooLong(!isLoading && !isAuthenticated && adapter.isLoaded && adapter.isSignedIn);
+  useEffect(() => {
+    if (isAuthenticated) clearRefusal();
+  }, [isAuthenticated]);
+
+  const rejected = useWaitedTooLong(
+    !isLoading && !isAuthenticated && adapter.isLoaded && adapter.isSignedIn,
+    TOKEN_CONFIRM_TIMEOUT_MS,
+  );
 
   const identity = me === undefined || me instanceof Error ? null : me;
+  const lastToken = probe.token?.value ?? null;
+  const lastTokenOrg = useMemo(
+    () => (lastToken === null ? null : (summarizeToken(lastToken)?.orgId ?? null)),
+    [lastToken],
+  );
+  const orgClaimsMissing =
+    identity !== null &&
+    identity.org.status === "none" &&
+    adapter.orgId !== null &&
+    lastTokenOrg === null &&
+    lastOrgName === null;
+  const orgClaimsSettled = useWaitedTooLong(orgClaimsMissing, ORG_CLAIMS_SETTLE_MS);
+
   const key =
     identity === null || identity.org.status !== "active"
       ? null
@@ -67,9 +113,14 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (key === null) return;
     let current = true;
-    void ensure({}, { onError: () => undefined }).then((outcome) => {
-      if (current) setEnsured({ key, error: outcome.ok ? null : outcome.error });
-    });
+    ensure({}).then(
+      () => {
+        if (current) setEnsured({ key, error: null, raw: "" });
+      },
+      (error: unknown) => {
+        if (current) setEnsured({ key, error: describeError(error), raw: messageOf(error) });
+      },
+    );
     return () => {
       current = false;
     };
@@ -80,22 +131,45 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     current?: FunctionReturnType<typeof api.organizations.current> | Error;
   };
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
-  // The organization this tab last had open, to name it if access to it is lost.
-  const [lastOrgName, setLastOrgName] = useState<string | null>(null);
 
   const state = useMemo<WorkspaceState>(() => {
+    const context = { mode: authMode(), issuer: adapter.issuer };
     const accessLost = (message: string): WorkspaceState => ({ status: "access-lost", orgName: lastOrgName, message });
+    const problem = (diagnosis: AuthDiagnosis, again: () => void = reload): WorkspaceState => ({
+      status: "auth-problem",
+      diagnosis,
+      retry: again,
+    });
+    // A failed read: the deployment lacking the functions is a setup problem, anything else an error.
+    const failed = (error: Error): WorkspaceState => {
+      const info = describeError(error);
+      if (info.code === "FORBIDDEN") return accessLost(info.message);
+      if (info.code === null && isMissingFunction(error.message))
+        return problem(diagnoseBackendFailure(context, error.message));
+      return { status: "error", error: info, retry: reload };
+    };
+
     if (isLoading) return { status: "loading" };
     if (!isAuthenticated) {
       if (!adapter.isLoaded) return { status: "loading" };
-      if (adapter.isSignedIn) return rejected ? { status: "token-rejected" } : { status: "loading" };
+      if (adapter.isSignedIn) {
+        const noToken = probe.token !== null && probe.token.value === null;
+        if (probe.refusal !== null || noToken || rejected) {
+          return problem(diagnoseRefusedToken(context, probe, Math.floor(Date.now() / 1000)));
+        }
+        return { status: "loading" };
+      }
       return { status: "signed-out", problem: adapter.problem };
     }
     if (me === undefined) return { status: "loading" };
-    if (me instanceof Error) return { status: "error", error: describeError(me), retry: reload };
+    if (me instanceof Error) return failed(me);
     if (me.org.status === "none") {
       // Having had one open, the session lost its organization: removed from it, or it was deleted.
-      return lastOrgName === null ? { status: "no-org" } : accessLost(NO_LONGER_MEMBER);
+      if (lastOrgName !== null) return accessLost(NO_LONGER_MEMBER);
+      if (orgClaimsSettled && adapter.orgId !== null) {
+        return problem(diagnoseMissingOrgClaims(context, lastToken, adapter.orgId));
+      }
+      return orgClaimsMissing ? { status: "loading" } : { status: "no-org" };
     }
     if (me.org.status === "malformed") {
       return {
@@ -109,22 +183,14 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     }
     if (ensured === null || ensured.key !== key) return { status: "loading" };
     if (ensured.error !== null) {
-      return ensured.error.code === "FORBIDDEN"
-        ? accessLost(ensured.error.message)
-        : { status: "error", error: ensured.error, retry };
+      if (ensured.error.code === "FORBIDDEN") return accessLost(ensured.error.message);
+      // Not one of the backend's own refusals: the user's rows could not be provisioned.
+      if (ensured.error.code === null) return problem(diagnoseBackendFailure(context, ensured.raw), retry);
+      return { status: "error", error: ensured.error, retry };
     }
     if (current === undefined) return { status: "loading" };
-    if (current instanceof Error) {
-      const error = describeError(current);
-      return error.code === "FORBIDDEN" ? accessLost(error.message) : { status: "error", error, retry: reload };
-    }
-    if (current === null) {
-      return {
-        status: "error",
-        error: { code: null, message: "This organization is not set up for you yet. Try again in a moment." },
-        retry,
-      };
-    }
+    if (current instanceof Error) return failed(current);
+    if (current === null) return problem(diagnoseNotProvisioned(context, null), retry);
     const permissions = new Set<string>(current.permissions);
     return {
       status: "ready",
@@ -138,14 +204,26 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     adapter.isLoaded,
     adapter.isSignedIn,
     adapter.problem,
+    adapter.issuer,
+    adapter.orgId,
+    probe,
     rejected,
     me,
+    orgClaimsMissing,
+    orgClaimsSettled,
+    lastToken,
     ensured,
     key,
     current,
     retry,
     lastOrgName,
   ]);
+
+  // The detail always reaches the console (in production it is the only place it appears).
+  const report = state.status === "auth-problem" ? consoleReport(state.diagnosis) : null;
+  useEffect(() => {
+    if (report !== null) console.error(report);
+  }, [report]);
 
   const readyOrgName = state.status === "ready" ? state.org.name : null;
   useEffect(() => {

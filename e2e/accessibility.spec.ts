@@ -1,19 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { DEMO, signIn } from "./support";
-
-/** Runs axe on the page as it is and fails on serious or critical violations, listing them. */
-async function expectAccessible(page: Page, testInfo: TestInfo, name: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  await testInfo.attach(`axe-${name}.json`, {
-    body: JSON.stringify(results.violations, null, 2),
-    contentType: "application/json",
-  });
-  expect(
-    serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
-  ).toEqual([]);
-}
+import { expect, test } from "@playwright/test";
+import { DEMO, expectAccessible, signIn } from "./support";
 
 for (const theme of ["light", "dark"] as const) {
   test.describe(`${theme} theme`, () => {

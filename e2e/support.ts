@@ -3,7 +3,8 @@
  * memberships a test owns), signing in through the app's own sign-in page, and waiting for live
  * updates measured inside the page.
  */
-import { expect, type Browser, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
 
 export const IDP_URL = "http://127.0.0.1:3212";
 
@@ -85,4 +86,17 @@ export async function markNoReload(page: Page): Promise<void> {
 /** Fails if the page was reloaded since `markNoReload`. */
 export async function expectNoReload(page: Page): Promise<void> {
   expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+}
+
+/** Runs axe on the page as it is and fails on serious or critical violations, listing them. */
+export async function expectAccessible(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  await testInfo.attach(`axe-${name}.json`, {
+    body: JSON.stringify(results.violations, null, 2),
+    contentType: "application/json",
+  });
+  expect(
+    serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+  ).toEqual([]);
 }

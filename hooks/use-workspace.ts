@@ -5,6 +5,7 @@ import { createContext, use } from "react";
 
 import type { api } from "@/convex/_generated/api";
 import type { Id } from "@/convex/_generated/dataModel";
+import type { AuthDiagnosis } from "@/lib/auth/diagnose";
 import type { AppErrorInfo } from "@/lib/errors";
 
 export type CurrentOrg = NonNullable<FunctionReturnType<typeof api.organizations.current>>;
@@ -13,8 +14,10 @@ export type Permission = CurrentOrg["permissions"][number];
 /**
  * Where the signed-in app stands, from Convex's side:
  * - `loading`: Convex has not accepted the token yet, or `users.ensure` has not resolved;
- * - `signed-out`: no session (`problem` says why, when known); `token-rejected`: signed in, but Convex
- *   has not accepted the token;
+ * - `signed-out`: no session (`problem` says why, when known);
+ * - `auth-problem`: signed in, but the setup keeps the user out (Convex refused the token, the token
+ *   has no organization claims, the user's rows are not provisioned, the functions are missing),
+ *   with the diagnosis;
  * - `no-org`: no active organization in the token; `error`: a refusal worth showing;
  * - `access-lost`: the organization refused the caller (removed, or the organization deleted),
  *   `orgName` naming it when this tab had it open;
@@ -23,7 +26,7 @@ export type Permission = CurrentOrg["permissions"][number];
 export type WorkspaceState =
   | { status: "loading" }
   | { status: "signed-out"; problem: string | null }
-  | { status: "token-rejected" }
+  | { status: "auth-problem"; diagnosis: AuthDiagnosis; retry: () => void }
   | { status: "no-org" }
   | { status: "error"; error: AppErrorInfo; retry: () => void }
   | { status: "access-lost"; orgName: string | null; message: string }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { DEFAULT_OFFLINE_CONVEX_URL, DEFAULT_OFFLINE_IDP_URL, EnvError, validateEnv } from "./env";
+import { DEFAULT_OFFLINE_CONVEX_URL, DEFAULT_OFFLINE_IDP_URL, EnvError, showsSetupDetails, validateEnv } from "./env";
 
 const clerk = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",
@@ -31,5 +31,22 @@ describe("validateEnv", () => {
     expect(() => validateEnv({ ...clerk, NEXT_PUBLIC_CONVEX_URL: "https://happy-animal-123.convex.site" })).toThrow(
       /\.convex\.cloud/,
     );
+  });
+});
+
+describe("showsSetupDetails", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("explains setup problems in development and in offline builds, not to a connected production app's users", () => {
+    const cases = [
+      { NODE_ENV: "development", NEXT_PUBLIC_AUTH_MODE: "clerk", expected: true },
+      { NODE_ENV: "production", NEXT_PUBLIC_AUTH_MODE: "offline", expected: true },
+      { NODE_ENV: "production", NEXT_PUBLIC_AUTH_MODE: "clerk", expected: false },
+    ];
+    for (const { NODE_ENV, NEXT_PUBLIC_AUTH_MODE, expected } of cases) {
+      vi.stubEnv("NODE_ENV", NODE_ENV);
+      vi.stubEnv("NEXT_PUBLIC_AUTH_MODE", NEXT_PUBLIC_AUTH_MODE);
+      expect(showsSetupDetails()).toBe(expected);
+    }
   });
 });

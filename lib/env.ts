@@ -136,6 +136,15 @@ export function authMode(): AuthMode {
   return process.env.NEXT_PUBLIC_AUTH_MODE === "clerk" ? "clerk" : "offline";
 }
 
+/**
+ * Whether the app explains setup problems in full (cause, fix, what it saw): in development, and
+ * in any offline build (the offline stack is never production). A production build tells its users
+ * only that something is wrong and puts the detail in the browser console.
+ */
+export function showsSetupDetails(): boolean {
+  return process.env.NODE_ENV !== "production" || authMode() === "offline";
+}
+
 /** The Convex deployment the browser (and server preloads) talk to. */
 export function convexUrl(): string {
   const url = process.env.NEXT_PUBLIC_CONVEX_URL;

@@ -12,7 +12,7 @@ const ready = { signedIn: true, hasOrg: true };
 describe("decideRoute", () => {
   it("never redirects the public pages, whoever asks", () => {
     for (const state of [signedOut, noOrg, ready]) {
-      for (const path of ["/", "/sign-in", "/sign-in/factor-one", "/sign-up", "/sign-up/verify"]) {
+      for (const path of ["/", "/sign-in", "/sign-in/factor-one", "/sign-up", "/sign-up/verify", "/docs"]) {
         expect(route(path, state)).toBeNull();
       }
     }

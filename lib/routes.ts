@@ -11,6 +11,8 @@ export const routes = {
   members: "/members",
   manageMembers: "/members/manage",
   usage: "/usage",
+  /** The README, served by the app in development (setup problems link to its sections). */
+  docs: "/docs",
 } as const;
 
 /** The search parameter that carries "where to go after signing in / choosing an organization". */
@@ -25,9 +27,9 @@ export function isAuthPath(pathname: string): boolean {
   return under(pathname, routes.signIn) || under(pathname, routes.signUp);
 }
 
-/** Pages anyone may see: the landing page and the auth pages. */
+/** Pages anyone may see: the landing page, the auth pages and the README (it explains how to sign in). */
 export function isPublicPath(pathname: string): boolean {
-  return pathname === routes.landing || isAuthPath(pathname);
+  return pathname === routes.landing || isAuthPath(pathname) || pathname === routes.docs;
 }
 
 /**
@@ -71,7 +73,7 @@ export type RouteInput = {
 
 /**
  * Where middleware sends a request, or null to let it through. The same rules for both auth modes:
- * - public pages (landing, sign-in, sign-up) are never redirected, so they can never loop;
+ * - public pages (landing, sign-in, sign-up, docs) are never redirected, so they can never loop;
  * - signed out anywhere else → sign-in, remembering the page asked for;
  * - signed in without an active organization → organization selection (itself exempt), remembering the page.
  * Convex functions check every request themselves; this is only the user's way through the app.

@@ -11,19 +11,49 @@ import {
   UserButton,
   useAuth,
 } from "@clerk/nextjs";
-import { ConvexReactClient } from "convex/react";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
 import { UserCogIcon } from "lucide-react";
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { useCallback, useMemo, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";
 import { convexUrl } from "@/lib/env";
 import { routes } from "@/lib/routes";
 
+import { createConvexClient, noteToken, noteTokenError } from "./auth-probe";
+import { issuerOfPublishableKey } from "./token-claims";
 import type { AdapterAuthState, AuthPageProps } from "./types";
 
-const convex = new ConvexReactClient(convexUrl());
+const convex = createConvexClient(convexUrl());
+
+/** Tokens of the instance the publishable key names carry this `iss` (its Frontend API URL). */
+const ISSUER = issuerOfPublishableKey(process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY ?? "");
+
+type GetToken = ReturnType<typeof useAuth>["getToken"];
+
+/**
+ * Clerk's useAuth for ConvexProviderWithClerk, noting every token (or failure to get one) it hands
+ * to Convex: ConvexProviderWithClerk swallows getToken's errors, and they name the fix (e.g. no
+ * `convex` JWT template).
+ */
+function useObservedAuth() {
+  const auth = useAuth();
+  const { getToken } = auth;
+  const observedGetToken = useCallback<GetToken>(
+    async (options) => {
+      try {
+        const token = await getToken(options);
+        noteToken(token);
+        return token;
+      } catch (error) {
+        noteTokenError(error);
+        throw error;
+      }
+    },
+    [getToken],
+  );
+  return useMemo(() => ({ ...auth, getToken: observedGetToken }), [auth, observedGetToken]);
+}
 
 // Clerk's components take the app's theme tokens, so they follow light/dark with the rest of the UI.
 const appearance = {
@@ -57,7 +87,7 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
       // Instances that require an organization give new sessions a "choose-organization" task.
       taskUrls={{ "choose-organization": routes.selectOrg }}
     >
-      <ConvexProviderWithClerk client={convex} useAuth={useAuth}>
+      <ConvexProviderWithClerk client={convex} useAuth={useObservedAuth}>
         {children}
       </ConvexProviderWithClerk>
     </ClerkProvider>
@@ -66,7 +96,14 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
 
 export function useAuthState(): AdapterAuthState {
   const { isLoaded, isSignedIn, userId, orgId } = useAuth();
-  return { isLoaded, isSignedIn: isSignedIn === true, userId: userId ?? null, orgId: orgId ?? null, problem: null };
+  return {
+    isLoaded,
+    isSignedIn: isSignedIn === true,
+    userId: userId ?? null,
+    orgId: orgId ?? null,
+    problem: null,
+    issuer: ISSUER,
+  };
 }
 
 export function UserMenu() {

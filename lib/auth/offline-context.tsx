@@ -2,7 +2,7 @@
 
 // Offline mode's session state: the local identity provider's session, and Convex through
 // ConvexProviderWithAuth with a useAuth hook built on it.
-import { ConvexProviderWithAuth, ConvexReactClient } from "convex/react";
+import { ConvexProviderWithAuth } from "convex/react";
 import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
 import { convexUrl, offlineIdpUrl } from "@/lib/env";
@@ -18,9 +18,10 @@ import {
   type OfflineSession,
   type OfflineSignIn,
 } from "./offline-client";
+import { createConvexClient, noteToken, noteTokenError } from "./auth-probe";
 import type { AdapterAuthState } from "./types";
 
-const convex = new ConvexReactClient(convexUrl());
+const convex = createConvexClient(convexUrl());
 
 type OfflineAuthState =
   | { status: "loading" }
@@ -69,9 +70,11 @@ function useOfflineConvexAuth() {
       if (tokenKey === null) return null;
       try {
         const token = await client.getToken({ forceRefresh: forceRefreshToken });
+        noteToken(token);
         if (token === null) sessionEnded();
         return token;
-      } catch {
+      } catch (error) {
+        noteTokenError(error);
         // Unreachable for now: Convex treats it as signed out and asks again on the next refresh.
         return null;
       }
@@ -213,6 +216,9 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
   );
 }
 
+/** The local identity provider's tokens carry its own URL as `iss`. */
+const ISSUER = offlineIdpUrl();
+
 export function useAuthState(): AdapterAuthState {
   const { state } = useOfflineAuth();
   switch (state.status) {
@@ -223,11 +229,12 @@ export function useAuthState(): AdapterAuthState {
         userId: state.session.userId,
         orgId: state.session.activeOrgId,
         problem: null,
+        issuer: ISSUER,
       };
     case "signed-out":
-      return { isLoaded: true, isSignedIn: false, userId: null, orgId: null, problem: state.problem };
+      return { isLoaded: true, isSignedIn: false, userId: null, orgId: null, problem: state.problem, issuer: ISSUER };
     case "loading":
-      return { isLoaded: false, isSignedIn: false, userId: null, orgId: null, problem: null };
+      return { isLoaded: false, isSignedIn: false, userId: null, orgId: null, problem: null, issuer: ISSUER };
   }
 }
 

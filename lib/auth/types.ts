@@ -11,6 +11,8 @@ export type AdapterAuthState = {
   orgId: string | null;
   /** Why the provider signed the user out or could not tell (e.g. it is unreachable); null otherwise. */
   problem: string | null;
+  /** The `iss` this provider's tokens carry, for explaining a refused token; null when unknown. */
+  issuer: string | null;
 };
 
 /** Props of the full-page auth screens: where to continue once done (already made safe). */
