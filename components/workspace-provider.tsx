@@ -219,10 +219,13 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     lastOrgName,
   ]);
 
-  // The detail always reaches the console (in production it is the only place it appears).
+  // The detail always reaches the console: in production it is the only place it appears; in
+  // development the banner shows it, and a warning keeps it out of Next's error overlay.
   const report = state.status === "auth-problem" ? consoleReport(state.diagnosis) : null;
   useEffect(() => {
-    if (report !== null) console.error(report);
+    if (report === null) return;
+    if (process.env.NODE_ENV === "production") console.error(report);
+    else console.warn(report);
   }, [report]);
 
   const readyOrgName = state.status === "ready" ? state.org.name : null;
