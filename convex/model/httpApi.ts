@@ -256,9 +256,15 @@ async function requireIdentity(ctx: ActionCtx, request: Request): Promise<void> 
       "www-authenticate": 'Bearer error="invalid_request"',
     });
   }
-  throw new ApiError("UNAUTHENTICATED", "The bearer token is invalid or expired. Get a fresh token and try again.", {
-    "www-authenticate": 'Bearer error="invalid_token"',
-  });
+  throw new ApiError(
+    "UNAUTHENTICATED",
+    'The bearer token is invalid or expired. Send a fresh Clerk session token for audience "convex" ' +
+      '(getToken({ template: "convex" }), or the session token with Clerk\'s Convex integration) from the ' +
+      "instance this deployment trusts (CLERK_JWT_ISSUER_DOMAIN).",
+    {
+      "www-authenticate": 'Bearer error="invalid_token"',
+    },
+  );
 }
 
 function parseQuery(route: Route, url: URL): { query: Record<string, string>; page: PageRequest } {
