@@ -31,7 +31,8 @@ export const CONNECTED_VARS = [
 const CLERK_KEYS = "Clerk dashboard → API keys, copied into .env.local";
 const CONVEX_DEV =
   "run `npx convex dev` and pick your deployment (it writes CONVEX_DEPLOYMENT and NEXT_PUBLIC_CONVEX_URL to .env.local)";
-const ISSUER_SET = "npx convex env set CLERK_JWT_ISSUER_DOMAIN";
+const ISSUER_VAR = "CLERK_JWT_ISSUER_DOMAIN";
+const ISSUER_SET = `npx convex env set ${ISSUER_VAR}`;
 const WEBHOOK_SECRET_FIX =
   "copy the endpoint's Signing Secret (Clerk dashboard → Webhooks → your endpoint) and run `npx convex env set CLERK_WEBHOOK_SECRET whsec_…`";
 const START_OFFLINE = "start it with npm run dev";
@@ -215,8 +216,16 @@ export function checkIssuerDomain(value: string | undefined, publishableKey: str
   );
 }
 
-export function checkWebhookSecret(value: string | undefined): Finding {
+/** `listed`: the deployment's variables were read, so a missing secret is missing on the deployment. */
+export function checkWebhookSecret(value: string | undefined, listed = false): Finding {
   const name = "CLERK_WEBHOOK_SECRET";
+  if (!present(value) && listed) {
+    return problem(
+      name,
+      `the deployment has no ${name}: its /webhooks/clerk endpoint refuses every Clerk event (500) until it is set`,
+      WEBHOOK_SECRET_FIX,
+    );
+  }
   if (!present(value)) {
     return unknown(
       name,
@@ -229,29 +238,173 @@ export function checkWebhookSecret(value: string | undefined): Finding {
   return ok(name, `${name}: well-formed signing secret`);
 }
 
-/** What convex/auth.config.ts trusts: the variable its domain comes from and its applicationID. */
-export type AuthConfigShape = { domainVar: string | null; applicationID: string | null };
+/** What convex/auth.config.ts trusts: where its domain comes from and its applicationID. */
+export type AuthConfigShape = {
+  /** The variable the domain is read from (`process.env.NAME`), or null. */
+  domainVar: string | null;
+  /** A domain written into the file (`domain: "https://…"`), or null. */
+  domainLiteral: string | null;
+  applicationID: string | null;
+};
 
 export function parseAuthConfig(source: string): AuthConfigShape {
+  const domainLiteral = /\bdomain\s*:\s*["'`](https?:\/\/[^"'`\s]+)["'`]/.exec(source)?.[1] ?? null;
+  // A literal domain is the one Convex uses, whatever else the file reads from process.env; else the
+  // variable assigned to `domain`, else the file's first variable (`const issuer = …; domain: issuer`).
+  const domainVar =
+    domainLiteral !== null
+      ? null
+      : (/\bdomain\s*[:=]\s*process\.env\.([A-Z0-9_]+)/.exec(source)?.[1] ??
+        /process\.env\.([A-Z0-9_]+)/.exec(source)?.[1] ??
+        null);
   return {
-    domainVar: /process\.env\.([A-Z0-9_]+)/.exec(source)?.[1] ?? null,
+    domainVar,
+    domainLiteral,
     applicationID: /applicationID:\s*["'`]([^"'`]+)["'`]/.exec(source)?.[1] ?? null,
   };
 }
 
-export function checkAuthConfig(source: string | null): Finding {
+/** Whether Convex trusts the issuer in CLERK_JWT_ISSUER_DOMAIN (assumed when the file says nothing else). */
+export function trustsIssuerDomain(source: string | null): boolean {
+  const shape = source === null ? null : parseAuthConfig(source);
+  return shape === null || (shape.domainLiteral === null && (shape.domainVar ?? ISSUER_VAR) === ISSUER_VAR);
+}
+
+/** What convex/auth.config.ts is checked against: the offline stack, or the deployment and the keys. */
+export type AuthConfigContext =
+  | { mode: "offline"; idp: string }
+  | {
+      mode: "connected";
+      /** The issuer the app's tokens carry: the publishable key's instance, or null when the key names none. */
+      issuer: string | null;
+      /** The deployment's CLERK_JWT_ISSUER_DOMAIN as the other checks see it (flag, listing or local env). */
+      issuerDomain: string | null;
+      /** The deployment's variables as `npx convex env list` printed them, or null when not read. */
+      deploymentEnv: Record<string, string> | null;
+    };
+
+const READ_ISSUER_DOMAIN = `read it with \`domain: process.env.${ISSUER_VAR}\` in convex/auth.config.ts`;
+const PUSH = "push it (`npx convex dev`, or `npx convex deploy` for production)";
+
+/**
+ * convex/auth.config.ts against what will be checked with it. Convex matches a token to a provider
+ * by `iss` = `domain` and `aud` = `applicationID`; every token of this app carries aud "convex"
+ * (Clerk's Convex integration and the `convex` JWT template, which ConvexProviderWithClerk asks for)
+ * and, connected, the iss of the publishable key's instance; offline, the identity provider's URL,
+ * which the offline stack puts in CLERK_JWT_ISSUER_DOMAIN on its own Convex server and nowhere else.
+ */
+export function checkAuthConfig(source: string | null, context: AuthConfigContext): Finding[] {
   const check = "auth.config";
-  if (source === null) return unknown(check, "convex/auth.config.ts could not be read");
+  if (source === null) return [unknown(check, "convex/auth.config.ts could not be read")];
   const shape = parseAuthConfig(source);
-  if (shape.domainVar !== "CLERK_JWT_ISSUER_DOMAIN" || shape.applicationID !== "convex") {
-    return unknown(
+  const offline = context.mode === "offline";
+  const findings: Finding[] = [];
+  if (shape.applicationID !== CONVEX_AUDIENCE) {
+    const has = shape.applicationID === null ? "has no applicationID" : `has applicationID "${shape.applicationID}"`;
+    findings.push(
+      offline
+        ? problem(
+            check,
+            `convex/auth.config.ts ${has}, but the offline identity provider's tokens carry aud "convex": the offline Convex server refuses every token`,
+            'set `applicationID: "convex"` in convex/auth.config.ts and restart npm run dev',
+          )
+        : problem(
+            check,
+            `convex/auth.config.ts ${has}, but the app's tokens carry aud "convex" (Clerk's Convex integration and the \`convex\` JWT template, which ConvexProviderWithClerk asks for): Convex would refuse every token`,
+            `set \`applicationID: "convex"\` in convex/auth.config.ts and ${PUSH}`,
+          ),
+    );
+  }
+  findings.push(offline ? offlineDomain(shape, context.idp) : connectedDomain(shape, context));
+  return findings;
+}
+
+function offlineDomain(shape: AuthConfigShape, idp: string): Finding {
+  const check = "auth.config";
+  const restart = `${READ_ISSUER_DOMAIN} and restart npm run dev`;
+  if (shape.domainLiteral !== null) {
+    if (sameIssuer(shape.domainLiteral, idp)) {
+      return ok(check, `convex/auth.config.ts hard-codes the offline identity provider, ${idp}, as its issuer`);
+    }
+    return problem(
       check,
-      `convex/auth.config.ts reads ${shape.domainVar ?? "no variable"} with applicationID ${shape.applicationID ?? "(none)"}, not CLERK_JWT_ISSUER_DOMAIN with "convex"; this doctor assumes the latter`,
+      `convex/auth.config.ts hard-codes domain "${shape.domainLiteral}", but offline the issuer is the identity provider, ${idp}: the offline Convex server refuses every token`,
+      restart,
+    );
+  }
+  if (shape.domainVar === null) return noDomain();
+  if (shape.domainVar !== ISSUER_VAR) {
+    return problem(
+      check,
+      `convex/auth.config.ts reads its domain from ${shape.domainVar}, but the offline stack sets only ${ISSUER_VAR} (to the identity provider, ${idp}) on its Convex server: the offline Convex server refuses every token`,
+      restart,
     );
   }
   return ok(
     check,
-    'convex/auth.config.ts trusts the issuer in CLERK_JWT_ISSUER_DOMAIN for audience "convex": any issuer given here must be that value',
+    `convex/auth.config.ts trusts the issuer in ${ISSUER_VAR}, which the offline stack sets to the identity provider, ${idp}`,
+  );
+}
+
+function connectedDomain(shape: AuthConfigShape, context: Extract<AuthConfigContext, { mode: "connected" }>): Finding {
+  const check = "auth.config";
+  const { issuer } = context;
+  const noKey = "no valid NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY to compare it with";
+  if (shape.domainLiteral !== null) {
+    if (issuer === null) {
+      return unknown(
+        check,
+        `whether convex/auth.config.ts's hard-coded domain ${shape.domainLiteral} is yours: ${noKey}`,
+      );
+    }
+    if (!sameIssuer(shape.domainLiteral, issuer)) {
+      return problem(
+        check,
+        `convex/auth.config.ts hard-codes domain "${shape.domainLiteral}", but the publishable key belongs to ${issuer}: Convex would trust another Clerk instance and refuse this one's tokens`,
+        `${READ_ISSUER_DOMAIN}, run \`${ISSUER_SET} ${issuer}\`, and ${PUSH}`,
+      );
+    }
+    return ok(check, `convex/auth.config.ts hard-codes the issuer ${issuer}, the publishable key's instance`);
+  }
+  const name = shape.domainVar;
+  if (name === null) return noDomain();
+  // CLERK_JWT_ISSUER_DOMAIN's value is checkIssuerDomain's; only whether the deployment has it is here.
+  const value = name === ISSUER_VAR ? (context.issuerDomain ?? undefined) : context.deploymentEnv?.[name];
+  if (context.deploymentEnv !== null && !present(value)) {
+    return problem(
+      check,
+      `convex/auth.config.ts reads its domain from ${name}, which the deployment does not have: pushing convex/auth.config.ts fails, and no token is accepted`,
+      `run \`npx convex env set ${name} ${issuer ?? "https://<your-frontend-api>"}\`${issuer === null ? " (Clerk dashboard → API keys → Frontend API URL)" : ""}`,
+    );
+  }
+  if (name === ISSUER_VAR) {
+    return ok(check, `convex/auth.config.ts trusts the issuer in the deployment's ${ISSUER_VAR} for audience "convex"`);
+  }
+  if (!present(value)) {
+    return unknown(
+      check,
+      `the deployment's ${name}, which convex/auth.config.ts reads its domain from: run \`npx convex env list\` and compare it with ${issuer ?? "your Clerk Frontend API URL"}`,
+    );
+  }
+  if (issuer === null)
+    return unknown(check, `whether the deployment's ${name} (${value}) is your Clerk instance: ${noKey}`);
+  if (!sameIssuer(value, issuer)) {
+    return problem(
+      check,
+      `convex/auth.config.ts trusts the issuer in ${name}, which is ${value} on the deployment, but the publishable key belongs to ${issuer}: Convex would trust another Clerk instance and refuse this one's tokens`,
+      `run \`npx convex env set ${name} ${issuer}\``,
+    );
+  }
+  return ok(
+    check,
+    `convex/auth.config.ts trusts the issuer in the deployment's ${name}, ${issuer}, the publishable key's instance`,
+  );
+}
+
+function noDomain(): Finding {
+  return unknown(
+    "auth.config",
+    'what convex/auth.config.ts trusts: its domain is neither process.env.<NAME> nor an "https://…" literal',
   );
 }
 
@@ -412,9 +565,16 @@ export function checkOfflineTokenSettings(url: string, probe: Probe): Finding {
 export type DoctorInputs = {
   /** The Next.js environment (.env.local and the shell). */
   env: Env;
-  /** The deployment's variables as passed on the command line (or null when absent). */
+  /**
+   * The deployment's CLERK_JWT_ISSUER_DOMAIN and CLERK_WEBHOOK_SECRET: from the flags, else from
+   * `deploymentEnv`, else (only when the deployment was not read) from `env`; null when unknown.
+   */
   issuerDomain: string | null;
   webhookSecret: string | null;
+  /** Every variable `npx convex env list` printed for the deployment, or null when it was not read. */
+  deploymentEnv: Record<string, string> | null;
+  /** Why the deployment's variables could not be read, when reading them was tried and failed. */
+  deploymentEnvError: string | null;
   webhookUrl: string | null;
   /** The sample token: given with --token, minted offline, or why there is none. */
   token: { jwt: string } | { why: string };
@@ -435,12 +595,28 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
   const { env } = inputs;
   const mode = detectMode(env);
   const findings: Finding[] = [checkMode(env)];
-  findings.push(checkAuthConfig(inputs.authConfig));
+  if (inputs.deploymentEnvError !== null) {
+    findings.push(
+      unknown(
+        "deployment",
+        `the deployment's variables: ${inputs.deploymentEnvError} (run \`npx convex env list\` yourself and pass --issuer-domain / --webhook-secret)`,
+      ),
+    );
+  } else if (inputs.deploymentEnv !== null) {
+    const names = Object.keys(inputs.deploymentEnv);
+    findings.push(
+      ok(
+        "deployment",
+        `the deployment's variables, read with \`npx convex env list\`: ${names.length === 0 ? "none set" : names.join(", ")}`,
+      ),
+    );
+  }
   let expectedIssuer: string | null;
 
   if (mode === "offline") {
     const idp = offlineIdpUrl(env);
     expectedIssuer = idp;
+    findings.push(...checkAuthConfig(inputs.authConfig, { mode: "offline", idp }));
     if (inputs.offline !== null) {
       findings.push(checkOfflineConvex(DEFAULT_OFFLINE_CONVEX_URL, inputs.offline.convex));
       findings.push(checkOfflineIdp(idp, inputs.offline.idp));
@@ -464,17 +640,33 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
     }
   } else {
     const publishable = env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
+    const host = present(publishable) ? publishableKeyHost(publishable) : null;
+    const keyIssuer = host === null ? null : `https://${host}`;
+    findings.push(
+      ...checkAuthConfig(inputs.authConfig, {
+        mode: "connected",
+        issuer: keyIssuer,
+        issuerDomain: inputs.issuerDomain,
+        deploymentEnv: inputs.deploymentEnv,
+      }),
+    );
     findings.push(checkConvexDeployment(env.CONVEX_DEPLOYMENT));
     findings.push(checkConvexUrl(env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
     findings.push(checkPublishableKey(publishable));
     findings.push(checkSecretKey(env.CLERK_SECRET_KEY, publishable));
-    findings.push(checkIssuerDomain(inputs.issuerDomain ?? undefined, publishable));
-    findings.push(checkWebhookSecret(inputs.webhookSecret ?? undefined));
+    // CLERK_JWT_ISSUER_DOMAIN only matters when auth.config.ts trusts it; when the deployment was
+    // read and has none, checkAuthConfig already says so.
+    const trusted = trustsIssuerDomain(inputs.authConfig);
+    if (trusted && (inputs.issuerDomain !== null || inputs.deploymentEnv === null)) {
+      findings.push(checkIssuerDomain(inputs.issuerDomain ?? undefined, publishable));
+    }
+    findings.push(checkWebhookSecret(inputs.webhookSecret ?? undefined, inputs.deploymentEnv !== null));
     if (inputs.webhookUrl !== null)
       findings.push(checkWebhookUrl(inputs.webhookUrl, env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
-    const host = present(publishable) ? publishableKeyHost(publishable) : null;
+    // Tokens must carry the issuer Convex trusts: the deployment's CLERK_JWT_ISSUER_DOMAIN when
+    // auth.config.ts reads it, else the publishable key's (checkAuthConfig compares the two).
     const given = inputs.issuerDomain?.trim();
-    expectedIssuer = present(given) ? given : host === null ? null : `https://${host}`;
+    expectedIssuer = trusted && present(given) ? given : keyIssuer;
   }
 
   if ("jwt" in inputs.token) {

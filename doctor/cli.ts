@@ -1,7 +1,7 @@
 /**
- * `npm run doctor`: gathers the inputs (flags, environment, the offline stack's answers, a sample
- * token) and prints the checks of ./checks. Everything it touches is injected, so tests run it
- * without a network or a .env.local.
+ * `npm run doctor`: gathers the inputs (flags, environment, the deployment's variables, the offline
+ * stack's answers, a sample token) and prints the checks of ./checks. Everything it touches is
+ * injected, so tests run it without a network, the Convex CLI or a .env.local.
  */
 import { parseArgs } from "node:util";
 import {
@@ -18,12 +18,14 @@ import {
 
 export const USAGE = `Usage: npm run doctor -- [options]
 
-Checks .env.local (and the environment), the deployment variables you pass, a sample token and the
-offline stack, and prints the fix for every problem. Exits 1 when a problem is found.
+Checks .env.local (and the environment), convex/auth.config.ts against the deployment's variables
+(connected: read with \`npx convex env list\`, or passed as flags), a sample token and the offline
+stack, and prints the fix for every problem. Exits 1 when a problem is found.
 
 Options:
-  --issuer-domain <url>    the deployment's CLERK_JWT_ISSUER_DOMAIN (from \`npx convex env list\`)
-  --webhook-secret <s>     the deployment's CLERK_WEBHOOK_SECRET (from \`npx convex env list\`)
+  --issuer-domain <url>    the deployment's CLERK_JWT_ISSUER_DOMAIN (wins over what the deployment lists)
+  --webhook-secret <s>     the deployment's CLERK_WEBHOOK_SECRET (wins over what the deployment lists)
+  --no-deployment          do not run \`npx convex env list\`; use only the flags and the local environment
   --webhook-url <url>      the endpoint URL configured in Clerk dashboard → Webhooks
   --token <jwt>            a sample token (offline: minted from the local identity provider)
   --help                   this text`;
@@ -32,6 +34,8 @@ export type DoctorDeps = {
   env: Record<string, string | undefined>;
   fetch: typeof fetch;
   readAuthConfig: () => Promise<string | null>;
+  /** The deployment's variables (`npx convex env list`), or why they could not be read. */
+  readDeploymentEnv: () => Promise<{ vars: Record<string, string> } | { why: string }>;
   nowSeconds: number;
   print: (line: string) => void;
 };
@@ -83,6 +87,7 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
     "issuer-domain"?: string;
     "webhook-secret"?: string;
     "webhook-url"?: string;
+    "no-deployment"?: boolean;
     token?: string;
     help?: boolean;
   };
@@ -93,6 +98,7 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
         "issuer-domain": { type: "string" },
         "webhook-secret": { type: "string" },
         "webhook-url": { type: "string" },
+        "no-deployment": { type: "boolean" },
         token: { type: "string" },
         help: { type: "boolean" },
       },
@@ -128,10 +134,30 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
     };
   }
 
+  // Only a connected deployment has variables to list, and only flags the user did not give need it.
+  const listDeployment =
+    detectMode(env) === "connected" &&
+    !values["no-deployment"] &&
+    (values["issuer-domain"] === undefined || values["webhook-secret"] === undefined);
+  if (listDeployment) {
+    // It can take a while (a network round trip, or up to its timeout): say what is happening.
+    deps.print("… reading the deployment's variables with `npx convex env list` (--no-deployment skips this)");
+  }
+  const listed = listDeployment ? await deps.readDeploymentEnv() : null;
+  const deploymentEnv = listed !== null && "vars" in listed ? listed.vars : null;
+  // Flags win over the listing. The local environment only stands in for a deployment that was not
+  // read: once it was, a variable it lacks is missing there, whatever .env.local says.
+  const deploymentValue = (name: string) => {
+    const value = deploymentEnv === null ? env[name] : deploymentEnv[name];
+    return value?.trim() ? value : undefined;
+  };
+
   const findings = diagnose({
     env,
-    issuerDomain: values["issuer-domain"] ?? env.CLERK_JWT_ISSUER_DOMAIN ?? null,
-    webhookSecret: values["webhook-secret"] ?? env.CLERK_WEBHOOK_SECRET ?? null,
+    issuerDomain: values["issuer-domain"] ?? deploymentValue("CLERK_JWT_ISSUER_DOMAIN") ?? null,
+    webhookSecret: values["webhook-secret"] ?? deploymentValue("CLERK_WEBHOOK_SECRET") ?? null,
+    deploymentEnv,
+    deploymentEnvError: listed !== null && "why" in listed ? listed.why : null,
     webhookUrl: values["webhook-url"] ?? null,
     token,
     offline: probes,

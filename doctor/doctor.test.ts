@@ -1,8 +1,10 @@
 // @vitest-environment node
+import { readFileSync } from "node:fs";
 import { UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { diagnose, exitCode, publishableKeyHost, render, type DoctorInputs, type Finding } from "./checks";
 import { main, type DoctorDeps } from "./cli";
+import { fromEnvList, lastErrorLine, parseEnvList } from "./deployment-env";
 
 const HOST = "example.clerk.accounts.dev";
 const PUBLISHABLE = `pk_test_${Buffer.from(`${HOST}$`).toString("base64")}`;
@@ -10,6 +12,9 @@ const ISSUER = `https://${HOST}`;
 const NOW = 1_800_000_000;
 const AUTH_CONFIG = `const domain = process.env.CLERK_JWT_ISSUER_DOMAIN;
 export default { providers: [{ domain, applicationID: "convex" }] };`;
+const OTHER_ISSUER = "https://other-instance-1.clerk.accounts.dev";
+const WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OFFLINE_IDP = "http://127.0.0.1:3212";
 
 const CONNECTED_ENV = {
   CONVEX_DEPLOYMENT: "dev:happy-animal-123",
@@ -33,7 +38,9 @@ function clean(overrides: Partial<DoctorInputs> = {}): DoctorInputs {
   return {
     env: { ...CONNECTED_ENV },
     issuerDomain: ISSUER,
-    webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    webhookSecret: WEBHOOK_SECRET,
+    deploymentEnv: null,
+    deploymentEnvError: null,
     webhookUrl: "https://happy-animal-123.convex.site/webhooks/clerk",
     token: { jwt: token({}) },
     offline: null,
@@ -305,31 +312,281 @@ describe("offline token settings", () => {
   });
 });
 
+describe("convex/auth.config.ts against the deployment and the tokens", () => {
+  const authConfig = (domain: string, applicationID = '"convex"') =>
+    `export default { providers: [{ domain: ${domain}, applicationID: ${applicationID} }] };`;
+  /** What the CLI passes after listing the deployment's variables with `npx convex env list`. */
+  const listed = (vars: Record<string, string>, overrides: Partial<DoctorInputs> = {}) =>
+    clean({
+      issuerDomain: vars.CLERK_JWT_ISSUER_DOMAIN ?? null,
+      webhookSecret: vars.CLERK_WEBHOOK_SECRET ?? null,
+      deploymentEnv: vars,
+      ...overrides,
+    });
+  /** Exactly one problem, and it is this message with this fix. */
+  function expectOnly(inputs: DoctorInputs, message: string, fix: string) {
+    const line = expectOneProblem(inputs, /^✗ /);
+    expect(line).toBe(`✗ ${message} — fix: ${fix}`);
+  }
+  const offline = (authConfigSource: string) => {
+    const up = { ok: true as const, body: { issuer: OFFLINE_IDP } };
+    return clean({
+      env: {},
+      issuerDomain: null,
+      webhookSecret: null,
+      webhookUrl: null,
+      offline: { convex: up, idp: up },
+      token: { jwt: token({ iss: OFFLINE_IDP }) },
+      authConfig: authConfigSource,
+    });
+  };
+
+  it("finds nothing wrong when the deployment lists the right variables", () => {
+    const findings = diagnose(listed({ CLERK_JWT_ISSUER_DOMAIN: ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET }));
+    expect(findings.filter((finding) => finding.status !== "ok")).toEqual([]);
+    expect(render(findings)).toContain(
+      "✓ the deployment's variables, read with `npx convex env list`: CLERK_JWT_ISSUER_DOMAIN, CLERK_WEBHOOK_SECRET",
+    );
+    expect(exitCode(findings)).toBe(0);
+  });
+
+  it("refuses an applicationID other than convex", () => {
+    const fix =
+      'set `applicationID: "convex"` in convex/auth.config.ts and push it (`npx convex dev`, or `npx convex deploy` for production)';
+    expectOnly(
+      clean({ authConfig: authConfig("process.env.CLERK_JWT_ISSUER_DOMAIN", '"my-app"') }),
+      'convex/auth.config.ts has applicationID "my-app", but the app\'s tokens carry aud "convex" (Clerk\'s Convex integration and the `convex` JWT template, which ConvexProviderWithClerk asks for): Convex would refuse every token',
+      fix,
+    );
+    expectOnly(
+      clean({ authConfig: "export default { providers: [{ domain: process.env.CLERK_JWT_ISSUER_DOMAIN }] };" }),
+      "convex/auth.config.ts has no applicationID, but the app's tokens carry aud \"convex\" (Clerk's Convex integration and the `convex` JWT template, which ConvexProviderWithClerk asks for): Convex would refuse every token",
+      fix,
+    );
+  });
+
+  it("refuses a domain variable the deployment does not have", () => {
+    const inputs = listed({ CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    expectOnly(
+      inputs,
+      "convex/auth.config.ts reads its domain from CLERK_JWT_ISSUER_DOMAIN, which the deployment does not have: pushing convex/auth.config.ts fails, and no token is accepted",
+      `run \`npx convex env set CLERK_JWT_ISSUER_DOMAIN ${ISSUER}\``,
+    );
+    // Said once, not also as "not readable from here".
+    expect(render(diagnose(inputs)).filter((line) => line.startsWith("?"))).toEqual([]);
+    expectOnly(
+      listed(
+        { CLERK_JWT_ISSUER_DOMAIN: ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        { authConfig: authConfig("process.env.CLERK_FRONTEND_API_URL") },
+      ),
+      "convex/auth.config.ts reads its domain from CLERK_FRONTEND_API_URL, which the deployment does not have: pushing convex/auth.config.ts fails, and no token is accepted",
+      `run \`npx convex env set CLERK_FRONTEND_API_URL ${ISSUER}\``,
+    );
+  });
+
+  it("refuses a domain variable that names another Clerk instance than the publishable key", () => {
+    expectOnly(
+      listed(
+        { CLERK_FRONTEND_API_URL: OTHER_ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        { authConfig: authConfig("process.env.CLERK_FRONTEND_API_URL") },
+      ),
+      `convex/auth.config.ts trusts the issuer in CLERK_FRONTEND_API_URL, which is ${OTHER_ISSUER} on the deployment, but the publishable key belongs to ${ISSUER}: Convex would trust another Clerk instance and refuse this one's tokens`,
+      `run \`npx convex env set CLERK_FRONTEND_API_URL ${ISSUER}\``,
+    );
+  });
+
+  it("reports a wrong CLERK_JWT_ISSUER_DOMAIN on the deployment once", () => {
+    const inputs = listed(
+      { CLERK_JWT_ISSUER_DOMAIN: OTHER_ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      { token: { jwt: token({ iss: OTHER_ISSUER }) } },
+    );
+    const line = expectOneProblem(inputs, /^✗ CLERK_JWT_ISSUER_DOMAIN is .* but the publishable key belongs to/);
+    expect(line).toContain(`npx convex env set CLERK_JWT_ISSUER_DOMAIN ${ISSUER}`);
+  });
+
+  it("refuses a hard-coded domain of another Clerk instance, and accepts the right one", () => {
+    expectOnly(
+      clean({ authConfig: authConfig(`"${OTHER_ISSUER}"`) }),
+      `convex/auth.config.ts hard-codes domain "${OTHER_ISSUER}", but the publishable key belongs to ${ISSUER}: Convex would trust another Clerk instance and refuse this one's tokens`,
+      `read it with \`domain: process.env.CLERK_JWT_ISSUER_DOMAIN\` in convex/auth.config.ts, run \`npx convex env set CLERK_JWT_ISSUER_DOMAIN ${ISSUER}\`, and push it (\`npx convex dev\`, or \`npx convex deploy\` for production)`,
+    );
+    expect(problems(diagnose(clean({ authConfig: authConfig(`'${ISSUER}/'`) })))).toEqual([]);
+  });
+
+  it("refuses a webhook secret the deployment does not have", () => {
+    expectOnly(
+      listed({ CLERK_JWT_ISSUER_DOMAIN: ISSUER }),
+      "the deployment has no CLERK_WEBHOOK_SECRET: its /webhooks/clerk endpoint refuses every Clerk event (500) until it is set",
+      "copy the endpoint's Signing Secret (Clerk dashboard → Webhooks → your endpoint) and run `npx convex env set CLERK_WEBHOOK_SECRET whsec_…`",
+    );
+  });
+
+  it("cannot check another domain variable without the deployment's variables", () => {
+    const findings = diagnose(
+      clean({ issuerDomain: null, authConfig: authConfig("process.env.CLERK_FRONTEND_API_URL") }),
+    );
+    expect(render(findings).filter((line) => line.startsWith("?"))).toEqual([
+      `? could not check: the deployment's CLERK_FRONTEND_API_URL, which convex/auth.config.ts reads its domain from: run \`npx convex env list\` and compare it with ${ISSUER}`,
+    ]);
+    expect(exitCode(findings)).toBe(0);
+  });
+
+  it("offline, refuses a domain variable the offline stack does not set", () => {
+    expectOnly(
+      offline(authConfig("process.env.CLERK_FRONTEND_API_URL")),
+      `convex/auth.config.ts reads its domain from CLERK_FRONTEND_API_URL, but the offline stack sets only CLERK_JWT_ISSUER_DOMAIN (to the identity provider, ${OFFLINE_IDP}) on its Convex server: the offline Convex server refuses every token`,
+      "read it with `domain: process.env.CLERK_JWT_ISSUER_DOMAIN` in convex/auth.config.ts and restart npm run dev",
+    );
+  });
+
+  it("offline, refuses a hard-coded domain other than the identity provider", () => {
+    expectOnly(
+      offline(authConfig(`"${ISSUER}"`)),
+      `convex/auth.config.ts hard-codes domain "${ISSUER}", but offline the issuer is the identity provider, ${OFFLINE_IDP}: the offline Convex server refuses every token`,
+      "read it with `domain: process.env.CLERK_JWT_ISSUER_DOMAIN` in convex/auth.config.ts and restart npm run dev",
+    );
+    expect(problems(diagnose(offline(authConfig(`"${OFFLINE_IDP}"`))))).toEqual([]);
+  });
+
+  it("offline, refuses an applicationID other than convex", () => {
+    expectOnly(
+      offline(authConfig("process.env.CLERK_JWT_ISSUER_DOMAIN", '"my-app"')),
+      'convex/auth.config.ts has applicationID "my-app", but the offline identity provider\'s tokens carry aud "convex": the offline Convex server refuses every token',
+      'set `applicationID: "convex"` in convex/auth.config.ts and restart npm run dev',
+    );
+  });
+
+  it("passes the repository's own convex/auth.config.ts, connected and offline", () => {
+    const source = readFileSync(new URL("../convex/auth.config.ts", import.meta.url), "utf8");
+    expect(problems(diagnose(clean({ authConfig: source })))).toEqual([]);
+    expect(problems(diagnose(offline(source)))).toEqual([]);
+  });
+});
+
+describe("npx convex env list output", () => {
+  it("reads NAME=value lines, strips one pair of quotes and skips everything else", () => {
+    const output = [
+      "CLERK_JWT_ISSUER_DOMAIN=https://example.clerk.accounts.dev",
+      'QUOTED="a # b"',
+      "SINGLE='say \"hi\"'",
+      "EQUALS=a=b=c",
+      "EMPTY=",
+      "WINDOWS=crlf\r",
+      "Warning (QUOTED): includes a '#' which may be interpreted as a comment",
+      "lower_case=ignored",
+      "",
+    ].join("\n");
+    expect(parseEnvList(output)).toEqual({
+      CLERK_JWT_ISSUER_DOMAIN: "https://example.clerk.accounts.dev",
+      QUOTED: "a # b",
+      SINGLE: 'say "hi"',
+      EQUALS: "a=b=c",
+      EMPTY: "",
+      WINDOWS: "crlf",
+    });
+    expect(parseEnvList("No environment variables set")).toEqual({});
+    expect(parseEnvList(`HALF="open`)).toEqual({ HALF: '"open' });
+  });
+
+  it("refuses a listing of names without values, which would make every variable look missing", () => {
+    expect(fromEnvList("CLERK_JWT_ISSUER_DOMAIN\nCLERK_WEBHOOK_SECRET\n")).toEqual({
+      why: "`npx convex env list` printed names without values",
+    });
+    expect(fromEnvList("A=1\n")).toEqual({ vars: { A: "1" } });
+  });
+
+  it("takes the CLI's last stderr line, without colours, as the reason it failed", () => {
+    expect(lastErrorLine("\u001b[31m✖ Error: not logged in\u001b[39m\n\n")).toBe("✖ Error: not logged in");
+    expect(lastErrorLine(" \n")).toBeNull();
+  });
+});
+
 describe("npm run doctor", () => {
-  function deps(env: Record<string, string | undefined>, fetchFn?: typeof fetch) {
+  type Listing = Awaited<ReturnType<DoctorDeps["readDeploymentEnv"]>>;
+  function deps(env: Record<string, string | undefined>, fetchFn?: typeof fetch, listing?: Listing) {
     const lines: string[] = [];
+    const listings: Listing[] = [];
     const injected: DoctorDeps = {
       env,
       fetch: fetchFn ?? (() => Promise.reject(new Error("no network in tests"))),
       readAuthConfig: () => Promise.resolve(AUTH_CONFIG),
+      readDeploymentEnv: () => {
+        const result = listing ?? { why: "no Convex CLI in tests" };
+        listings.push(result);
+        return Promise.resolve(result);
+      },
       nowSeconds: NOW,
       print: (line) => lines.push(line),
     };
-    return { lines, injected };
+    return { lines, injected, listings };
   }
-  const flags = [
-    "--issuer-domain",
-    ISSUER,
-    "--webhook-secret",
-    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    "--webhook-url",
-    "https://happy-animal-123.convex.site/webhooks/clerk",
-  ];
+  const webhookUrl = ["--webhook-url", "https://happy-animal-123.convex.site/webhooks/clerk"];
+  const flags = ["--issuer-domain", ISSUER, "--webhook-secret", WEBHOOK_SECRET, ...webhookUrl];
 
   it("exits 0 for a clean connected configuration", async () => {
-    const { lines, injected } = deps(CONNECTED_ENV);
+    const { lines, injected, listings } = deps(CONNECTED_ENV);
     expect(await main([...flags, "--token", token({})], injected)).toBe(0);
     expect(lines.every((line) => !line.startsWith("✗") && !line.startsWith("?"))).toBe(true);
+    // Both variables were given, so there was nothing to ask the deployment.
+    expect(listings).toEqual([]);
+  });
+
+  it("checks the variables listed by the deployment without any flag", async () => {
+    const { lines, injected, listings } = deps(CONNECTED_ENV, undefined, {
+      vars: { CLERK_JWT_ISSUER_DOMAIN: OTHER_ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
+    expect(await main([...webhookUrl, "--token", token({ iss: OTHER_ISSUER })], injected)).toBe(1);
+    expect(listings).toHaveLength(1);
+    expect(lines.filter((line) => line.startsWith("✗"))).toEqual([
+      `✗ CLERK_JWT_ISSUER_DOMAIN is ${OTHER_ISSUER} but the publishable key belongs to ${ISSUER}: Convex would refuse this instance's tokens — fix: run \`npx convex env set CLERK_JWT_ISSUER_DOMAIN ${ISSUER}\` (Clerk dashboard → API keys → Frontend API URL)`,
+    ]);
+    expect(lines).toContain("✓ CLERK_WEBHOOK_SECRET: well-formed signing secret");
+  });
+
+  it("prefers flags to the deployment's listing, and the listing to the local environment", async () => {
+    const listing = { vars: { CLERK_JWT_ISSUER_DOMAIN: OTHER_ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET } };
+    const flagged = deps(CONNECTED_ENV, undefined, listing);
+    expect(await main(["--issuer-domain", ISSUER, ...webhookUrl, "--token", token({})], flagged.injected)).toBe(0);
+    expect(flagged.listings).toHaveLength(1);
+
+    const local = deps({ ...CONNECTED_ENV, CLERK_JWT_ISSUER_DOMAIN: ISSUER }, undefined, listing);
+    expect(await main([...webhookUrl, "--token", token({ iss: OTHER_ISSUER })], local.injected)).toBe(1);
+    expect(local.lines.filter((line) => line.startsWith("✗"))).toEqual([
+      expect.stringMatching(/^✗ CLERK_JWT_ISSUER_DOMAIN is https:\/\/other-instance-1/),
+    ]);
+
+    // The deployment was read and lacks it: .env.local does not stand in for it.
+    const missing = deps({ ...CONNECTED_ENV, CLERK_JWT_ISSUER_DOMAIN: ISSUER }, undefined, {
+      vars: { CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    });
+    expect(await main([...webhookUrl, "--token", token({})], missing.injected)).toBe(1);
+    expect(missing.lines.filter((line) => line.startsWith("✗"))).toEqual([
+      expect.stringMatching(
+        /^✗ convex\/auth\.config\.ts reads its domain from CLERK_JWT_ISSUER_DOMAIN, which the deployment does not have/,
+      ),
+    ]);
+  });
+
+  it("says why the deployment's variables could not be read, without failing", async () => {
+    const args = ["--issuer-domain", ISSUER, ...webhookUrl, "--token", token({})];
+    const failing = deps(CONNECTED_ENV, undefined, { why: "`npx convex env list` timed out after 30 s" });
+    const skipped = deps(CONNECTED_ENV);
+    expect(await main(args, failing.injected)).toBe(0);
+    expect(await main([...args, "--no-deployment"], skipped.injected)).toBe(0);
+    expect(failing.lines.filter((line) => line.startsWith("?"))).toEqual([
+      "? could not check: the deployment's variables: `npx convex env list` timed out after 30 s (run `npx convex env list` yourself and pass --issuer-domain / --webhook-secret)",
+      expect.stringMatching(/^\? could not check: the deployment's CLERK_WEBHOOK_SECRET is not readable from here/),
+    ]);
+  });
+
+  it("does not list the deployment's variables with --no-deployment, or offline", async () => {
+    const skipped = deps(CONNECTED_ENV, undefined, { vars: {} });
+    await main(["--no-deployment", "--token", token({})], skipped.injected);
+    expect(skipped.listings).toEqual([]);
+    expect(skipped.lines.filter((line) => line.startsWith("✗"))).toEqual([]);
+    const offline = deps({}, undefined, { vars: {} });
+    await main([], offline.injected);
+    expect(offline.listings).toEqual([]);
   });
 
   it("exits 1 for a broken configuration", async () => {
