@@ -2,9 +2,14 @@
  * `npm run doctor`'s checks. Each is a pure function of what the CLI gathered (environment, flags,
  * a sample token, what the offline stack answered), so tests drive them without any network.
  */
-import { decodeJwt } from "jose";
 
-import { CONVEX_AUDIENCE, organizationIdClaim, publishableKeyHost, sameIssuer } from "../lib/auth/token-claims";
+import {
+  CONVEX_AUDIENCE,
+  issuerOfPublishableKey,
+  publishableKeyHost,
+  sameIssuer,
+  summarizeToken,
+} from "../lib/auth/token-claims";
 
 export { publishableKeyHost };
 
@@ -414,16 +419,14 @@ function noDomain(): Finding {
  */
 export function checkToken(jwt: string, expected: { issuer: string | null; nowSeconds: number }): Finding[] {
   const check = "token";
-  let claims: Record<string, unknown>;
-  try {
-    claims = decodeJwt(jwt.trim());
-  } catch {
+  const summary = summarizeToken(jwt);
+  if (summary === null) {
     return [
       problem(check, "the sample token is not a JWT", "pass the token itself (three base64url parts) with --token"),
     ];
   }
+  const { iss, audiences, orgId, exp } = summary;
   const findings: Finding[] = [];
-  const iss = typeof claims.iss === "string" ? claims.iss : undefined;
   if (expected.issuer === null) {
     findings.push(
       unknown(
@@ -431,7 +434,7 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
         `the token's iss (${iss ?? "none"}): no expected issuer is known (no issuer domain or publishable key)`,
       ),
     );
-  } else if (iss === undefined || !sameIssuer(iss, expected.issuer)) {
+  } else if (iss === null || !sameIssuer(iss, expected.issuer)) {
     findings.push(
       problem(
         check,
@@ -440,18 +443,16 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
       ),
     );
   }
-  const aud = claims.aud;
-  const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
   if (!audiences.includes(CONVEX_AUDIENCE)) {
+    const aud = audiences.length === 0 ? "missing" : JSON.stringify(audiences.length === 1 ? audiences[0] : audiences);
     findings.push(
       problem(
         check,
-        `the token's aud is ${audiences.length === 0 ? "missing" : JSON.stringify(aud)}, not "convex": Convex will refuse it (auth.config applicationID "convex")`,
+        `the token's aud is ${aud}, not "convex": Convex will refuse it (auth.config applicationID "convex")`,
         'use the `convex` JWT template (Clerk dashboard → JWT templates → New → Convex) or activate Clerk\'s Convex integration (Clerk dashboard → Integrations → Convex), and get tokens with getToken({ template: "convex" })',
       ),
     );
   }
-  const orgId = organizationIdClaim(claims);
   if (orgId === null) {
     findings.push(
       problem(
@@ -461,18 +462,15 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
       ),
     );
   }
+  const expiredAt = exp !== null && exp <= expected.nowSeconds ? new Date(exp * 1000).toISOString() : null;
   if (findings.length === 0) {
-    const exp = typeof claims.exp === "number" ? claims.exp : undefined;
     const note =
-      exp !== undefined && exp <= expected.nowSeconds
-        ? ` (note: it expired at ${new Date(exp * 1000).toISOString()}; fine for this check, but Convex needs a fresh one)`
-        : "";
+      expiredAt === null
+        ? ""
+        : ` (note: it expired at ${expiredAt}; fine for this check, but Convex needs a fresh one)`;
     findings.push(ok(check, `sample token: iss ${iss}, aud convex, organization ${orgId}${note}`));
-  } else {
-    const exp = typeof claims.exp === "number" ? claims.exp : undefined;
-    if (exp !== undefined && exp <= expected.nowSeconds) {
-      findings.push(ok(check, `note: the sample token expired at ${new Date(exp * 1000).toISOString()}`));
-    }
+  } else if (expiredAt !== null) {
+    findings.push(ok(check, `note: the sample token expired at ${expiredAt}`));
   }
   return findings;
 }
@@ -640,8 +638,7 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
     }
   } else {
     const publishable = env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY;
-    const host = present(publishable) ? publishableKeyHost(publishable) : null;
-    const keyIssuer = host === null ? null : `https://${host}`;
+    const keyIssuer = present(publishable) ? issuerOfPublishableKey(publishable) : null;
     findings.push(
       ...checkAuthConfig(inputs.authConfig, {
         mode: "connected",

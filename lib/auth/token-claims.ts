@@ -37,7 +37,7 @@ export function issuerOfPublishableKey(key: string): string | null {
  * The active organization's id in whichever of Clerk's shapes the token uses (session token v2 `o`,
  * flattened `o.id`, the JWT template's `org_id`), as convex/model/claims.ts reads them.
  */
-export function organizationIdClaim(claims: Record<string, unknown>): string | null {
+function organizationIdClaim(claims: Record<string, unknown>): string | null {
   const o = claims.o;
   const id =
     typeof o === "object" && o !== null && "id" in o ? (o as { id: unknown }).id : (claims["o.id"] ?? claims.org_id);
