@@ -7,7 +7,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react
 import { api } from "@/convex/_generated/api";
 import { WorkspaceContext, type Permission, type WorkspaceState } from "@/hooks/use-workspace";
 import { useAuthState } from "@/lib/auth/adapter";
-import { clearRefusal, useAuthProbe } from "@/lib/auth/auth-probe";
+import { clearRefusal, messageOf, useAuthProbe } from "@/lib/auth/auth-probe";
 import {
   consoleReport,
   diagnoseBackendFailure,
@@ -57,10 +57,6 @@ function useWaitedTooLong(waiting: boolean, ms: number): boolean {
     return () => clearTimeout(timer);
   }, [waiting, ms]);
   return waiting && tooLong;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -26,7 +26,8 @@ function update(next: Partial<ProbeSnapshot>): void {
   for (const listener of listeners) listener();
 }
 
-function messageOf(error: unknown): string {
+/** An error's message, whatever was thrown. */
+export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
   return String(error);
