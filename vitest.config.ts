@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
-    include: ["convex/**/*.test.ts", "lib/**/*.test.ts", "offline/**/*.test.ts", "doctor/**/*.test.ts"],
+    include: ["convex/**/*.test.ts", "lib/**/*.test.ts", "offline/**/*.test.ts", "doctor/**/*.test.ts", "scripts/**/*.test.ts"],
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
     env: {

@@ -1,4 +1,6 @@
-import { env } from "../_generated/server";
+// Deployment variables are read from `process.env`, not `env` from `_generated/server`: a push
+// regenerates that as a typed `Env` holding only the variables declared in `convex.config.ts`, and the
+// CLI's type-check then stops the push. `npm run typecheck:deployment` checks against that codegen.
 
 /** What a configuration problem looks like to the operator: what is wrong and the command to fix it. */
 export type ConfigProblem = { variable: string; message: string };
@@ -10,7 +12,7 @@ const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
  * secret set with `npx convex env set` takes effect without a redeploy.
  */
 export function clerkWebhookSecret(): { ok: true; secret: string } | { ok: false; problem: ConfigProblem } {
-  const secret = env.CLERK_WEBHOOK_SECRET;
+  const secret = process.env.CLERK_WEBHOOK_SECRET;
   const fix =
     "Copy the endpoint's signing secret from Clerk (Dashboard → Webhooks → your endpoint) and run " +
     "`npx convex env set CLERK_WEBHOOK_SECRET whsec_...`.";
@@ -43,7 +45,7 @@ const ORIGIN = /^https?:\/\/[^/\s?#]+$/i;
  * secret, so `npx convex env set API_CORS_ORIGINS …` takes effect at once.
  */
 export function apiCorsOrigins(): CorsOrigins {
-  const entries = (env.API_CORS_ORIGINS ?? "")
+  const entries = (process.env.API_CORS_ORIGINS ?? "")
     .split(",")
     .map((entry) => entry.trim().replace(/\/$/, ""))
     .filter((entry) => entry !== "");
