@@ -5,7 +5,7 @@ import { API_ROUTES } from "./model/httpApiRoutes";
 import { MAX_PAGE_SIZE } from "./model/pagination";
 import { API_CALLERS, API_CASES, type ApiCallerName } from "./test.apiCases";
 import { FUNCTION_CASES, type CallerName, type Outcome } from "./test.cases";
-import { claimsFor, dumpAll, seedWorld, type World } from "./test.fixtures";
+import { claimsFor, dumpAll, memberClaims, seedWorld, type World } from "./test.fixtures";
 import { allRefs, apiCaller, resolveRef, schemaProblems, send, type Answer } from "./test.http";
 import { newBackend, type Backend } from "./test.setup";
 
@@ -238,6 +238,22 @@ describe("HTTP API errors, each from a real request", () => {
       "FORBIDDEN",
       /org:projects:manage/,
     );
+  });
+
+  it.each(["v2", "flat"] as const)("401 for the %s token of a pending session, even for GET /me", async (shape) => {
+    for (const [method, path, body] of [
+      ["GET", "/me", undefined],
+      ["GET", "/projects", undefined],
+      ["POST", "/projects", { name: "x" }],
+    ] as const) {
+      const answer = await refused(
+        (t) => send(t.withIdentity(memberClaims("A", "admin", shape, { sts: "pending" })), method, path, { body }),
+        401,
+        "UNAUTHENTICATED",
+        /sign-in is not finished/,
+      );
+      expect(answer.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+    }
   });
 
   it("403 when the token has no active organization", async () => {

@@ -30,6 +30,7 @@ export function claimsFor(
     case "v2":
       return {
         ...base,
+        v: 2,
         ...(encoded !== undefined && { fea: encoded.fea }),
         o: {
           id: org.clerkId,
@@ -41,6 +42,7 @@ export function claimsFor(
     case "flat":
       return {
         ...base,
+        v: 2,
         ...(encoded !== undefined && { fea: encoded.fea }),
         "o.id": org.clerkId,
         "o.rol": shortRole,
@@ -89,12 +91,17 @@ export type SeededOrg = {
 };
 
 /** The token of `role` in org `key` (user ids and org ids are derived from the key). */
-export function memberClaims(key: string, role: OrgRoleName, shape: TokenShape = "v2") {
+export function memberClaims(
+  key: string,
+  role: OrgRoleName,
+  shape: TokenShape = "v2",
+  extra: Record<string, unknown> = {},
+) {
   return claimsFor(
     `user_${key}_${role}`,
     { clerkId: `org_${key}`, slug: `org-${key.toLowerCase()}`, role: `org:${role}` },
     shape,
-    { name: `${key} ${role}`, email: `${role}@${key.toLowerCase()}.example` },
+    { name: `${key} ${role}`, email: `${role}@${key.toLowerCase()}.example`, ...extra },
   );
 }
 

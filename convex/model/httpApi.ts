@@ -9,12 +9,14 @@ import { ConvexError } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
+import { isPendingSession } from "./claims";
 import { apiCorsOrigins } from "./env";
 import type { ErrorCode } from "./errors";
 import { readBodyUpTo } from "./httpBody";
 import { checkJson, type IdRef } from "./httpApiJson";
 import { MAX_PAGE_SIZE } from "./pagination";
 import type { Permission } from "./permissions";
+import { PENDING_SESSION_MESSAGE } from "./tenant";
 
 export const API_PREFIX = "/api/v1";
 
@@ -247,7 +249,14 @@ async function requireIdentity(ctx: ActionCtx, request: Request): Promise<void> 
   } catch {
     // A deployment may throw rather than answer null for a token it cannot verify.
   }
-  if (identity !== null) return;
+  if (identity !== null) {
+    if (isPendingSession(identity as unknown as Record<string, unknown>)) {
+      throw new ApiError("UNAUTHENTICATED", PENDING_SESSION_MESSAGE, {
+        "www-authenticate": 'Bearer error="invalid_token", error_description="pending session"',
+      });
+    }
+    return;
+  }
   if (header === null || header.trim() === "") {
     throw new ApiError("UNAUTHENTICATED", "Missing bearer token. Send `Authorization: Bearer <Clerk session token>`.");
   }

@@ -22,9 +22,12 @@ export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
 }
 
-/** Clerk writes roles as `admin` in session tokens v2 and `org:admin` elsewhere. */
+/**
+ * Clerk writes roles as `admin` in session tokens v2 and `org:admin` elsewhere, and compares them
+ * with any run of `org:` prefixes collapsed to one (its `has({ role })`); so does this.
+ */
 export function normalizeRole(role: string): string {
-  return role.startsWith("org:") ? role : `org:${role}`;
+  return role.replace(/^(org:)*/, "org:");
 }
 
 /** Permissions of a role from the table in code; unknown roles get none. */

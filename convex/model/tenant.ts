@@ -4,7 +4,7 @@ import type { DatabaseReader, MutationCtx } from "../_generated/server";
 import { parseClaims, type OrgClaims, type ParsedClaims } from "./claims";
 import { adjustOrgCounters } from "./counters";
 import { appError } from "./errors";
-import { lesserRole, permissionsOfRole, type Permission } from "./permissions";
+import { lesserRole, normalizeRole, permissionsOfRole, type Permission } from "./permissions";
 
 /** The caller inside their active organization, after both checks (token, then synced membership). */
 export type Tenant = {
@@ -16,13 +16,23 @@ export type Tenant = {
   permissions: Permission[];
 };
 
-/** Returns the verified caller's claims, or throws UNAUTHENTICATED. */
+/** What a caller with a pending Clerk session is told (the web app, the HTTP API). */
+export const PENDING_SESSION_MESSAGE =
+  "Your sign-in is not finished: complete the remaining step (choose an organization, reset your password or " +
+  "set up two-step verification) and try again.";
+
+/**
+ * Returns the verified caller's claims, or throws UNAUTHENTICATED: no token, or a token of a
+ * pending session (Clerk counts it as signed out until its tasks are done).
+ */
 export async function requireClaims(auth: Auth): Promise<ParsedClaims> {
   const identity = await auth.getUserIdentity();
   if (identity === null) {
     throw appError("UNAUTHENTICATED", "You are not signed in. Sign in and try again.");
   }
-  return parseClaims(identity);
+  const claims = parseClaims(identity);
+  if (claims.pending) throw appError("UNAUTHENTICATED", PENDING_SESSION_MESSAGE);
+  return claims;
 }
 
 /** Returns the token's active organization, or throws FORBIDDEN naming what is missing. */
@@ -83,16 +93,19 @@ function assertMembershipActive(membership: Doc<"memberships"> | null) {
   }
 }
 
-/** The database is the second check: a webhook-synced membership caps what the token grants. */
+/**
+ * The database is the second check: a webhook-synced membership caps what the token grants. While
+ * it holds the token's role, the token's permissions stand (Clerk minted them at most 60 s ago);
+ * when Clerk changed the role and the token has not caught up, the lesser role applies and only
+ * what that role's row in the table allows is kept.
+ */
 function effectiveAccess(orgClaims: OrgClaims, membership: Doc<"memberships">) {
-  if (membership.source !== "webhook") {
+  if (membership.source !== "webhook" || normalizeRole(membership.role) === orgClaims.role) {
     return { role: orgClaims.role, permissions: orgClaims.permissions };
   }
-  const allowed = new Set(permissionsOfRole(membership.role));
-  return {
-    role: lesserRole(orgClaims.role, membership.role),
-    permissions: orgClaims.permissions.filter((p) => allowed.has(p)),
-  };
+  const role = lesserRole(orgClaims.role, membership.role);
+  const allowed = new Set(permissionsOfRole(role));
+  return { role, permissions: orgClaims.permissions.filter((p) => allowed.has(p)) };
 }
 
 /**

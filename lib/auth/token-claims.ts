@@ -34,13 +34,18 @@ export function issuerOfPublishableKey(key: string): string | null {
 }
 
 /**
- * The active organization's id in whichever of Clerk's shapes the token uses (session token v2 `o`,
- * flattened `o.id`, the JWT template's `org_id`), as convex/model/claims.ts reads them.
+ * The active organization's id in whichever of Clerk's shapes the token uses, chosen by its version
+ * as convex/model/claims.ts (and Clerk) choose it: `v: 2` reads `o.id` (or flattened `o.id`),
+ * anything else the JWT template's `org_id`.
  */
 function organizationIdClaim(claims: Record<string, unknown>): string | null {
-  const o = claims.o;
-  const id =
-    typeof o === "object" && o !== null && "id" in o ? (o as { id: unknown }).id : (claims["o.id"] ?? claims.org_id);
+  let id: unknown;
+  if (claims.v === 2) {
+    const o = claims.o;
+    id = typeof o === "object" && o !== null && "id" in o ? (o as { id: unknown }).id : claims["o.id"];
+  } else {
+    id = claims.org_id;
+  }
   return typeof id === "string" && id !== "" ? id : null;
 }
 
@@ -52,6 +57,8 @@ export type TokenSummary = {
   /** Seconds since the epoch. */
   exp: number | null;
   orgId: string | null;
+  /** Clerk's `sts: "pending"`: a session with an unfinished task, which Convex treats as signed out. */
+  pending: boolean;
 };
 
 /** The claims that decide whether Convex accepts a token for this app; null when it is not a JWT. */
@@ -71,6 +78,7 @@ export function summarizeToken(jwt: string): TokenSummary | null {
     sub: typeof claims.sub === "string" ? claims.sub : null,
     exp: typeof claims.exp === "number" ? claims.exp : null,
     orgId: organizationIdClaim(claims),
+    pending: claims.sts === "pending",
   };
 }
 
