@@ -165,6 +165,27 @@ describe("order-proof sync", () => {
   }, 120_000);
 });
 
+describe("equal updated_at", () => {
+  it("applies the later of two different events stamped alike (a repeat of one is caught by its svix-id)", async () => {
+    const t = newBackend();
+    await deliver(t, [
+      step("msg_a", userEvent("user.created", "user_1", T0, { first: "Ada" })),
+      step("msg_b", userEvent("user.updated", "user_1", T0, { first: "Augusta" })),
+      step("msg_c", orgEvent("organization.created", "org_1", T0, { name: "Acme" })),
+      step("msg_d", orgEvent("organization.updated", "org_1", T0, { name: "Acme Corp" })),
+      step("msg_e", membershipEvent("organizationMembership.created", ids, "org:member", T0)),
+      step("msg_f", membershipEvent("organizationMembership.updated", ids, "org:admin", T0)),
+    ]);
+    const state = await syncedState(t);
+    expect(state.users).toMatchObject([{ clerkId: "user_1", name: "Augusta Lovelace" }]);
+    expect(state.organizations).toMatchObject([{ clerkId: "org_1", name: "Acme Corp" }]);
+    expect(state.memberships).toMatchObject([{ role: "org:admin" }]);
+    // Delivered again under its own svix-id, the earlier event changes nothing.
+    await deliver(t, [step("msg_a", userEvent("user.created", "user_1", T0, { first: "Ada" }))]);
+    expect((await syncedState(t)).users).toMatchObject([{ name: "Augusta Lovelace" }]);
+  });
+});
+
 describe("deletion cascades", () => {
   it("checks every table with an organization or user reference", () => {
     const tables = new Set(referenceFields().map((ref) => ref.table));

@@ -19,9 +19,13 @@ export const CASCADE_BATCH_SIZE = 256;
 /** A deleted organization keeps its row (the tombstone) under this name, with nothing else of it. */
 const DELETED_ORG_NAME = "Deleted organization";
 
-/** True when an event stamped `time` is older than (or as old as) what the row already holds. */
+/**
+ * True when an event stamped `time` is older than what the row already holds. Two events with the
+ * same `updated_at` are different changes (a repeated delivery is caught earlier by its svix-id), so
+ * the later delivery applies.
+ */
 function isStale(row: { clerkUpdatedAt?: number }, time: number): boolean {
-  return row.clerkUpdatedAt !== undefined && time <= row.clerkUpdatedAt;
+  return row.clerkUpdatedAt !== undefined && time < row.clerkUpdatedAt;
 }
 
 function userFields(user: UserFacts) {
@@ -107,7 +111,7 @@ async function upsertMembership(
   }
   // Another membership of the same pair (removed and added again in Clerk): the later one wins.
   const rowTime = row.deletedAt ?? row.clerkUpdatedAt ?? 0;
-  if (event.updatedAt <= rowTime) return "stale";
+  if (event.updatedAt < rowTime) return "stale";
   await ctx.db.patch("memberships", row._id, { ...synced, deletedAt: undefined });
   if (row.deletedAt !== undefined) await adjustOrgCounters(ctx, org._id, { members: 1 });
   return "applied";
