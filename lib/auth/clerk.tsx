@@ -6,10 +6,13 @@ import {
   OrganizationList,
   OrganizationProfile,
   OrganizationSwitcher as ClerkOrganizationSwitcher,
+  RedirectToTasks,
   SignIn,
   SignUp,
+  TaskChooseOrganization,
   UserButton,
   useAuth,
+  useSession,
 } from "@clerk/nextjs";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
 import { UserCogIcon } from "lucide-react";
@@ -18,7 +21,7 @@ import { useCallback, useMemo, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";
 import { convexUrl } from "@/lib/env";
-import { routes } from "@/lib/routes";
+import { routes, selectOrgView } from "@/lib/routes";
 
 import { createConvexClient, noteToken, noteTokenError } from "./auth-probe";
 import { issuerOfPublishableKey } from "./token-claims";
@@ -135,10 +138,30 @@ export function SignUpPage({ redirectUrl }: AuthPageProps) {
   return <SignUp routing="path" path={routes.signUp} signInUrl={routes.signIn} fallbackRedirectUrl={redirectUrl} />;
 }
 
+/**
+ * A pending session choosing its organization gets Clerk's own task screen (which completes the
+ * task); one with another task goes to Clerk's task flow; an active session picks from its list.
+ */
 export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
-  return (
-    <OrganizationList hidePersonal afterSelectOrganizationUrl={redirectUrl} afterCreateOrganizationUrl={redirectUrl} />
-  );
+  const { isLoaded, session } = useSession();
+  switch (selectOrgView({ isLoaded, status: session?.status, currentTaskKey: session?.currentTask?.key })) {
+    case "loading":
+      return (
+        <div aria-busy="true" aria-label="Loading" className="h-96 w-full max-w-md animate-pulse rounded-xl bg-muted" />
+      );
+    case "choose-organization-task":
+      return <TaskChooseOrganization redirectUrlComplete={redirectUrl} />;
+    case "other-task":
+      return <RedirectToTasks />;
+    case "organization-list":
+      return (
+        <OrganizationList
+          hidePersonal
+          afterSelectOrganizationUrl={redirectUrl}
+          afterCreateOrganizationUrl={redirectUrl}
+        />
+      );
+  }
 }
 
 /** Clerk's organization profile lives on its own route (path routing), so it opens as a page. */
