@@ -3,6 +3,7 @@
  * a sample token, what the offline stack answered), so tests drive them without any network.
  */
 
+import { decodeJwt } from "jose";
 import {
   CONVEX_AUDIENCE,
   issuerOfPublishableKey,
@@ -10,8 +11,19 @@ import {
   sameIssuer,
   summarizeToken,
 } from "../lib/auth/token-claims";
+import {
+  DEFAULT_OFFLINE_CONVEX_URL,
+  DEFAULT_OFFLINE_IDP_URL,
+  SITE_URL_VARS,
+  convexCloudHost,
+  describeDeployment,
+  devModeProblem,
+  resolveConvexSiteUrl,
+  resolveDevMode,
+  type DeploymentConfig,
+} from "../lib/env";
 
-export { publishableKeyHost };
+export { DEFAULT_OFFLINE_CONVEX_URL, DEFAULT_OFFLINE_IDP_URL, publishableKeyHost };
 
 export type Finding =
   | { check: string; status: "ok"; message: string }
@@ -20,22 +32,18 @@ export type Finding =
 
 type Env = Record<string, string | undefined>;
 
-export const DEFAULT_OFFLINE_IDP_URL = "http://127.0.0.1:3212";
-export const DEFAULT_OFFLINE_CONVEX_URL = "http://127.0.0.1:3210";
 /** The demo user the doctor signs in as to get a sample token from the offline identity provider. */
 export const OFFLINE_SAMPLE_EMAIL = "alice.johnson@example.com";
-
-/** The variables `npm run dev` needs for connected mode (scripts/dev.mjs). */
-export const CONNECTED_VARS = [
-  "CONVEX_DEPLOYMENT",
-  "NEXT_PUBLIC_CONVEX_URL",
-  "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-  "CLERK_SECRET_KEY",
-] as const;
 
 const CLERK_KEYS = "Clerk dashboard → API keys, copied into .env.local";
 const CONVEX_DEV =
   "run `npx convex dev` and pick your deployment (it writes CONVEX_DEPLOYMENT and NEXT_PUBLIC_CONVEX_URL to .env.local)";
+const SELF_HOSTED_DEV =
+  "run `npx convex dev` with CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY set (it writes NEXT_PUBLIC_CONVEX_URL and NEXT_PUBLIC_CONVEX_SITE_URL to .env.local)";
+const SELF_HOSTED_VARS_FIX =
+  "set CONVEX_SELF_HOSTED_URL (your backend's URL, e.g. http://127.0.0.1:3210) and CONVEX_SELF_HOSTED_ADMIN_KEY (from the backend's generate_admin_key.sh) in .env.local";
+const DASHBOARD_URLS = "Convex dashboard → Settings → URL & Deploy Key";
+const WEBHOOK_PATH = "/webhooks/clerk";
 const ISSUER_VAR = "CLERK_JWT_ISSUER_DOMAIN";
 const ISSUER_SET = `npx convex env set ${ISSUER_VAR}`;
 const WEBHOOK_SECRET_FIX =
@@ -61,32 +69,25 @@ function parseUrl(value: string): URL | null {
   }
 }
 
-export type Mode = "offline" | "connected" | "partial";
-
-/** Offline when none of the connected variables is set, connected when all are, else half-configured. */
-export function detectMode(env: Env): Mode {
-  const set = CONNECTED_VARS.filter((name) => present(env[name]));
-  if (set.length === 0) return "offline";
-  return set.length === CONNECTED_VARS.length ? "connected" : "partial";
-}
-
+/** The mode `npm run dev` picks, by the rule it applies (lib/env.ts `resolveDevMode`). */
 export function checkMode(env: Env): Finding {
-  const set = CONNECTED_VARS.filter((name) => present(env[name]));
-  const missing = CONNECTED_VARS.filter((name) => !present(env[name]));
-  switch (detectMode(env)) {
+  const mode = resolveDevMode(env);
+  switch (mode.mode) {
     case "offline":
       return ok(
         "mode",
         "offline mode: no Convex deployment or Clerk keys configured, so `npm run dev` runs the offline stack (checked below)",
       );
     case "connected":
-      return ok("mode", `connected mode: Convex deployment ${env.CONVEX_DEPLOYMENT} with Clerk keys`);
-    case "partial":
-      return problem(
-        "mode",
-        `half a connected configuration: ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not`,
-        `set ${missing.join(", ")} in .env.local (see .env.example), or remove ${set.join(", ")} to run offline`,
-      );
+      return ok("mode", `connected mode: ${describeDeployment(env, mode.deployment)} with Clerk keys`);
+    case "partial": {
+      const { message, fix } = devModeProblem(mode);
+      return problem("mode", `half a connected configuration: ${message}`, fix);
+    }
+    case "conflict": {
+      const { message, fix } = devModeProblem(mode);
+      return problem("mode", `two deployment configurations: ${message}`, fix);
+    }
   }
 }
 
@@ -141,51 +142,131 @@ export function checkConvexDeployment(value: string | undefined): Finding {
   return ok(name, `${name}: ${parsed.kind} deployment ${parsed.name}`);
 }
 
-/** The cloud deployment name in `https://<name>.convex.cloud`, or null. */
+/** The deployment name in a Convex cloud URL (`https://<name>[.<region>].convex.cloud`), or null. */
 export function cloudDeploymentName(convexUrl: string | undefined): string | null {
   const url = present(convexUrl) ? parseUrl(convexUrl.trim()) : null;
-  if (url === null || url.protocol !== "https:") return null;
-  return /^([a-z0-9-]+)\.convex\.cloud$/i.exec(url.hostname)?.[1]?.toLowerCase() ?? null;
+  const host = url === null ? null : convexCloudHost(url.hostname);
+  return host?.service === "cloud" ? host.name : null;
 }
 
-export function checkConvexUrl(value: string | undefined, deployment: string | undefined): Finding {
+/**
+ * The client URL for the deployment configuration in use. A cloud deployment's is
+ * `https://<name>[.<region>].convex.cloud` or a custom domain (which cannot be checked from here);
+ * a self-hosted backend's is any http(s) URL.
+ */
+export function checkConvexUrl(value: string | undefined, env: Env, config: DeploymentConfig): Finding {
   const name = "NEXT_PUBLIC_CONVEX_URL";
-  if (!present(value)) return problem(name, `${name} is not set`, CONVEX_DEV);
+  const writeIt = config === "self-hosted" ? SELF_HOSTED_DEV : CONVEX_DEV;
+  if (!present(value)) return problem(name, `${name} is not set`, writeIt);
   const url = parseUrl(value.trim());
-  const parsedDeployment = present(deployment) ? deploymentName(deployment) : null;
-  const local = parsedDeployment?.kind === "local" || parsedDeployment?.kind === "anonymous";
-  if (url === null) return problem(name, `${name} is not a URL (got "${value}")`, CONVEX_DEV);
-  if (url.hostname.endsWith(".convex.site")) {
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return problem(name, `${name} is not an http(s) URL (got "${value}")`, writeIt);
+  }
+  const host = convexCloudHost(url.hostname);
+  if (host?.service === "site") {
     return problem(
       name,
       `${name} is the HTTP-actions URL (.convex.site); the client needs the .convex.cloud URL`,
-      `set ${name}=https://${url.hostname.replace(/\.convex\.site$/, ".convex.cloud")} in .env.local`,
+      `set ${name}=https://${url.hostname.replace(/\.convex\.site$/i, ".convex.cloud")} in .env.local`,
     );
   }
-  if (url.protocol !== "https:" && !local) {
-    return problem(name, `${name} must be an https:// URL (got "${value}")`, CONVEX_DEV);
+  if (config === "self-hosted") {
+    if (host !== null) {
+      return problem(
+        name,
+        `${name} is a Convex cloud URL, but CONVEX_SELF_HOSTED_URL selects a self-hosted backend: \`npx convex dev\` pushes there while the app talks to ${url.origin}`,
+        `${SELF_HOSTED_DEV}; or, for the cloud deployment, remove CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY and ${CONVEX_DEV}`,
+      );
+    }
+    return ok(name, `${name}: ${url.origin} (self-hosted backend)`);
   }
-  const cloudName = cloudDeploymentName(value);
-  if (!local && cloudName === null) {
+  const parsedDeployment = present(env.CONVEX_DEPLOYMENT) ? deploymentName(env.CONVEX_DEPLOYMENT) : null;
+  // A local deployment's URL is whatever port the CLI picked.
+  if (parsedDeployment?.kind === "local" || parsedDeployment?.kind === "anonymous")
+    return ok(name, `${name}: ${url.origin}`);
+  if (host === null) {
+    return unknown(
+      name,
+      `whether ${name} (${url.origin}) serves ${parsedDeployment === null ? "your deployment" : `deployment ${parsedDeployment.name}`}: it is not a <name>.convex.cloud URL, so it should be one of the deployment's custom domains (Convex dashboard → Settings → Custom Domains)`,
+    );
+  }
+  if (url.protocol !== "https:") {
     return problem(
       name,
-      `${name} is not a Convex cloud client URL (https://<name>.convex.cloud, got "${value}")`,
-      `${CONVEX_DEV}; the URL is also under Convex dashboard → Settings → URL & Deploy Key`,
+      `${name} must be an https:// URL (got "${value}")`,
+      `set ${name}=https://${url.host} in .env.local`,
     );
   }
-  if (cloudName !== null && parsedDeployment !== null && !local && parsedDeployment.name !== cloudName) {
+  if (parsedDeployment !== null && parsedDeployment.name !== host.name) {
     return problem(
       name,
-      `${name} points at deployment ${cloudName} but CONVEX_DEPLOYMENT is ${parsedDeployment.name}`,
-      `set ${name}=https://${parsedDeployment.name}.convex.cloud in .env.local, or ${CONVEX_DEV}`,
+      `${name} points at deployment ${host.name} but CONVEX_DEPLOYMENT is ${parsedDeployment.name}`,
+      `${CONVEX_DEV}; the URL is also under ${DASHBOARD_URLS}`,
     );
   }
-  return ok(name, `${name}: ${url.origin}`);
+  return ok(name, `${name}: ${url.origin}${host.region === null ? "" : ` (region ${host.region})`}`);
+}
+
+/** A self-hosted backend (the open-source Convex backend), which the Convex CLI reaches by URL and admin key. */
+export function checkSelfHosted(env: Env): Finding[] {
+  const name = "CONVEX_SELF_HOSTED_URL";
+  const value = env[name];
+  const findings: Finding[] = [];
+  const url = present(value) ? parseUrl(value.trim()) : null;
+  if (!present(value)) findings.push(problem(name, `${name} is not set`, SELF_HOSTED_VARS_FIX));
+  else if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    findings.push(problem(name, `${name} must be an http:// or https:// URL (got "${value}")`, SELF_HOSTED_VARS_FIX));
+  } else findings.push(ok(name, `${name}: ${url.origin}, where \`npx convex dev\` and \`npx convex env\` go`));
+  if (!present(env.CONVEX_SELF_HOSTED_ADMIN_KEY)) {
+    findings.push(
+      problem("CONVEX_SELF_HOSTED_ADMIN_KEY", "CONVEX_SELF_HOSTED_ADMIN_KEY is not set", SELF_HOSTED_VARS_FIX),
+    );
+  }
+  return findings;
+}
+
+/**
+ * CONVEX_SITE_URL / NEXT_PUBLIC_CONVEX_SITE_URL, when set: the deployment's HTTP-actions URL, which
+ * wins over the one derived from NEXT_PUBLIC_CONVEX_URL (for the /api/v1 proxy and the webhook check).
+ */
+export function checkSiteUrls(env: Env): Finding[] {
+  const clientName = cloudDeploymentName(env.NEXT_PUBLIC_CONVEX_URL);
+  const derived =
+    clientName === null ? null : resolveConvexSiteUrl({ NEXT_PUBLIC_CONVEX_URL: env.NEXT_PUBLIC_CONVEX_URL });
+  return SITE_URL_VARS.flatMap((name) => {
+    const value = env[name]?.trim();
+    if (!present(value)) return [];
+    const url = parseUrl(value);
+    const fix =
+      derived === null
+        ? `set ${name} to the deployment's HTTP Actions URL (${DASHBOARD_URLS}; a self-hosted backend's site URL) in .env.local, or remove it`
+        : `set ${name}=${derived.url} in .env.local, or remove it`;
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      return problem(name, `${name} is not an http(s) URL (got "${value}")`, fix);
+    }
+    const host = convexCloudHost(url.hostname);
+    if (host?.service === "cloud") {
+      return problem(
+        name,
+        `${name} is a client URL (.convex.cloud); HTTP actions are served on .convex.site`,
+        `set ${name}=${url.protocol}//${url.host.replace(/\.convex\.cloud$/i, ".convex.site")} in .env.local`,
+      );
+    }
+    if (host !== null && clientName !== null && host.name !== clientName) {
+      return problem(
+        name,
+        `${name} is deployment ${host.name}'s HTTP-actions URL, but NEXT_PUBLIC_CONVEX_URL is deployment ${clientName}'s`,
+        fix,
+      );
+    }
+    return ok(name, `${name}: ${url.origin}, the deployment's HTTP-actions URL`);
+  });
 }
 
 /**
  * CLERK_JWT_ISSUER_DOMAIN (as convex/auth.config.ts reads it on the deployment): an https origin
- * with no path or trailing slash, and the Frontend API of the instance the publishable key names.
+ * with no path, and the Frontend API of the instance the publishable key names. A trailing slash is
+ * fine: Convex trims it before comparing the issuer.
  */
 export function checkIssuerDomain(value: string | undefined, publishableKey: string | undefined): Finding {
   const name = "CLERK_JWT_ISSUER_DOMAIN";
@@ -201,10 +282,10 @@ export function checkIssuerDomain(value: string | undefined, publishableKey: str
   if (url === null || url.protocol !== "https:") {
     return problem(name, `${name} must be an https:// URL (got "${value}")`, fixValue);
   }
-  if (value.trim() !== url.origin) {
+  if (value.trim().replace(/\/+$/, "") !== url.origin) {
     return problem(
       name,
-      `${name} must be the bare origin, with no path or trailing slash (got "${value}"); tokens' iss would not match it`,
+      `${name} must be the bare origin, with no path (got "${value}"); tokens' iss would not match it`,
       `run \`${ISSUER_SET} ${host === null ? url.origin : `https://${host}`}\``,
     );
   }
@@ -215,9 +296,11 @@ export function checkIssuerDomain(value: string | undefined, publishableKey: str
       fixValue,
     );
   }
+  const slash =
+    value.trim() === url.origin ? "" : " (given with a trailing slash, which Convex trims before comparing)";
   return ok(
     name,
-    `${name}: ${url.origin}, the issuer convex/auth.config.ts trusts (applicationID "convex"); tokens must carry exactly this iss`,
+    `${name}: ${url.origin}${slash}, the issuer convex/auth.config.ts trusts (applicationID "convex"); tokens must carry exactly this iss`,
   );
 }
 
@@ -414,10 +497,52 @@ function noDomain(): Finding {
 }
 
 /**
- * A sample token against what Convex will check: `iss` equal to the trusted issuer, `aud`
- * containing "convex", and organization claims this app reads (convex/model/claims.ts).
+ * How the app gets its Convex token from Clerk, decided as ConvexProviderWithClerk and
+ * lib/auth/clerk-server.ts decide it: the session token itself when the instance has Clerk's Convex
+ * integration (its session tokens carry aud "convex"), else a token from the `convex` JWT template.
  */
-export function checkToken(jwt: string, expected: { issuer: string | null; nowSeconds: number }): Finding[] {
+export const TOKEN_PATHS = {
+  integration: { name: "Clerk's Convex integration", getToken: "getToken()" },
+  template: { name: "the `convex` JWT template", getToken: 'getToken({ template: "convex" })' },
+} as const;
+export type TokenPath = keyof typeof TOKEN_PATHS;
+
+const inConsole = (path: TokenPath) => `\`await window.Clerk.session.${TOKEN_PATHS[path].getToken}\``;
+const TELL_PATHS = '`window.Clerk.session.lastActiveToken?.jwt?.claims.aud` is "convex" only with the integration';
+
+/** What to run for a sample token: the call for the path in use, or both and how to tell them apart. */
+export function sampleTokenHint(path: TokenPath | null = null): string {
+  const where = "in the signed-in app's browser console";
+  if (path !== null) {
+    return `pass one with --token <jwt> (${where}: ${inConsole(path)}, as your instance uses ${TOKEN_PATHS[path].name})`;
+  }
+  return (
+    `pass one with --token <jwt> (${where}: ${inConsole("integration")} with ${TOKEN_PATHS.integration.name}, ` +
+    `${inConsole("template")} with ${TOKEN_PATHS.template.name}; to tell which your instance uses: ${TELL_PATHS})`
+  );
+}
+
+/**
+ * Whether a Clerk token is a session token (it carries the session id, `sid`) or a JWT template's
+ * (only Clerk's default claims, azp exp iat iss jti nbf sub, and the template's); null if not a JWT.
+ */
+function clerkTokenKind(jwt: string): "session" | "template" | null {
+  try {
+    return typeof decodeJwt(jwt.trim()).sid === "string" ? "session" : "template";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A sample token against what Convex will check: `iss` equal to the trusted issuer, `aud`
+ * containing "convex", and organization claims this app reads (convex/model/claims.ts). `clerk`:
+ * the token comes from Clerk (connected mode), so which of the two token paths it took is told.
+ */
+export function checkToken(
+  jwt: string,
+  expected: { issuer: string | null; nowSeconds: number; clerk?: boolean },
+): Finding[] {
   const check = "token";
   const summary = summarizeToken(jwt);
   if (summary === null) {
@@ -426,6 +551,7 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
     ];
   }
   const { iss, audiences, orgId, exp } = summary;
+  const kind = expected.clerk ? clerkTokenKind(jwt) : null;
   const findings: Finding[] = [];
   if (expected.issuer === null) {
     findings.push(
@@ -443,13 +569,25 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
       ),
     );
   }
+  if (!audiences.includes(CONVEX_AUDIENCE) && kind === "session") {
+    // Without the integration the app never sends the session token: this one says nothing about it.
+    findings.push(
+      unknown(
+        check,
+        `the sample token is a Clerk session token without aud "convex", so not the token the app sends: without ${TOKEN_PATHS.integration.name} the app asks for ${TOKEN_PATHS.template.name}. ` +
+          `${sampleTokenHint("template")}; if that throws "No JWT template exists with name: convex", create the template (Clerk dashboard → JWT templates → New → Convex) or activate the integration (Clerk dashboard → Integrations → Convex)`,
+      ),
+    );
+    return findings;
+  }
   if (!audiences.includes(CONVEX_AUDIENCE)) {
     const aud = audiences.length === 0 ? "missing" : JSON.stringify(audiences.length === 1 ? audiences[0] : audiences);
     findings.push(
       problem(
         check,
         `the token's aud is ${aud}, not "convex": Convex will refuse it (auth.config applicationID "convex")`,
-        'use the `convex` JWT template (Clerk dashboard → JWT templates → New → Convex) or activate Clerk\'s Convex integration (Clerk dashboard → Integrations → Convex), and get tokens with getToken({ template: "convex" })',
+        `put "aud": "convex" in the \`convex\` JWT template (Clerk dashboard → JWT templates → New → Convex; the app then asks for ${TOKEN_PATHS.template.getToken}), ` +
+          `or activate Clerk's Convex integration (Clerk dashboard → Integrations → Convex; the app then sends the session token, ${TOKEN_PATHS.integration.getToken})`,
       ),
     );
   }
@@ -464,46 +602,114 @@ export function checkToken(jwt: string, expected: { issuer: string | null; nowSe
   }
   const expiredAt = exp !== null && exp <= expected.nowSeconds ? new Date(exp * 1000).toISOString() : null;
   if (findings.length === 0) {
+    const used = TOKEN_PATHS[kind === "session" ? "integration" : "template"];
+    const path = kind === null ? "" : ` (${used.name}: the app's ${used.getToken})`;
     const note =
       expiredAt === null
         ? ""
         : ` (note: it expired at ${expiredAt}; fine for this check, but Convex needs a fresh one)`;
-    findings.push(ok(check, `sample token: iss ${iss}, aud convex, organization ${orgId}${note}`));
+    findings.push(ok(check, `sample token: iss ${iss}, aud convex${path}, organization ${orgId}${note}`));
   } else if (expiredAt !== null) {
     findings.push(ok(check, `note: the sample token expired at ${expiredAt}`));
   }
   return findings;
 }
 
-/** The Clerk webhook endpoint URL must be the deployment's `.convex.site` URL plus `/webhooks/clerk`. */
-export function checkWebhookUrl(value: string, convexUrl: string | undefined, deployment?: string): Finding {
+/** The deployment names this configuration points at: the client URL's and CONVEX_DEPLOYMENT's (cloud kinds). */
+function deploymentNames(env: Env): string[] {
+  const fromDeployment = present(env.CONVEX_DEPLOYMENT) ? deploymentName(env.CONVEX_DEPLOYMENT) : null;
+  const names = [
+    cloudDeploymentName(env.NEXT_PUBLIC_CONVEX_URL),
+    fromDeployment !== null && ["dev", "prod", "preview"].includes(fromDeployment.kind) ? fromDeployment.name : null,
+  ];
+  return [...new Set(names.filter((name): name is string => name !== null))];
+}
+
+/**
+ * The Clerk webhook endpoint must be the deployment's HTTP-actions URL plus /webhooks/clerk. That
+ * URL is CONVEX_SITE_URL / NEXT_PUBLIC_CONVEX_SITE_URL, or derived from a Convex cloud client URL
+ * (whose `.convex.site` twin keeps working beside a custom domain); a custom domain or a
+ * self-hosted backend without either cannot be checked, and is not guessed.
+ */
+export function checkWebhookUrl(value: string, env: Env): Finding {
   const check = "webhook URL";
-  const fromDeployment = present(deployment) ? deploymentName(deployment) : null;
-  const name =
-    cloudDeploymentName(convexUrl) ??
-    (fromDeployment !== null && ["dev", "prod"].includes(fromDeployment.kind) ? fromDeployment.name : null);
-  const expected =
-    name === null ? "https://<deployment>.convex.site/webhooks/clerk" : `https://${name}.convex.site/webhooks/clerk`;
-  const fix = `set the endpoint URL to ${expected} (Clerk dashboard → Webhooks → your endpoint → Edit)`;
+  // A port guess (local and self-hosted backends) is not good enough to tell anyone to move an endpoint.
+  const sites = [
+    resolveConvexSiteUrl(env),
+    resolveConvexSiteUrl({ NEXT_PUBLIC_CONVEX_URL: env.NEXT_PUBLIC_CONVEX_URL }),
+  ]
+    .flatMap((site) => (site === null || site.source === "next port" ? [] : [parseUrl(site.url)]))
+    .filter((site): site is URL => site !== null);
+  const expected = sites[0] === undefined ? null : `${sites[0].origin}${WEBHOOK_PATH}`;
+  const names = deploymentNames(env);
+  const setTo = (target: string) =>
+    `set the endpoint URL to ${target} (Clerk dashboard → Webhooks → your endpoint → Edit)`;
+  const anywhere = `your deployment's HTTP Actions URL (${DASHBOARD_URLS}) followed by ${WEBHOOK_PATH}`;
   const url = parseUrl(value.trim());
-  if (url === null) return problem(check, `the webhook URL is not a URL (got "${value}")`, fix);
-  if (url.protocol !== "https:") return problem(check, `the webhook URL must use https (got "${value}")`, fix);
-  if (url.hostname.endsWith(".convex.cloud")) {
-    return problem(check, "the webhook URL is on .convex.cloud; HTTP actions are served on .convex.site", fix);
-  }
-  if (url.pathname !== "/webhooks/clerk") {
-    return problem(check, `the webhook URL's path is ${url.pathname}, not /webhooks/clerk`, fix);
-  }
-  if (name === null) {
-    return unknown(
+  if (url === null) return problem(check, `the webhook URL is not a URL (got "${value}")`, setTo(expected ?? anywhere));
+  const host = convexCloudHost(url.hostname);
+  if (host?.service === "cloud") {
+    // Never served HTTP actions, so its .convex.site twin is the one guess that cannot break anything.
+    const twin = `https://${url.hostname.replace(/\.convex\.cloud$/i, ".convex.site")}${WEBHOOK_PATH}`;
+    return problem(
       check,
-      "which deployment the webhook URL points at: neither NEXT_PUBLIC_CONVEX_URL nor CONVEX_DEPLOYMENT names a cloud deployment",
+      "the webhook URL is on .convex.cloud; HTTP actions are served on .convex.site",
+      setTo(expected ?? twin),
     );
   }
-  if (url.hostname.toLowerCase() !== `${name}.convex.site`) {
-    return problem(check, `the webhook URL points at ${url.hostname}, not this deployment's ${name}.convex.site`, fix);
+  if (sites.some((site) => site.origin === url.origin)) {
+    if (url.pathname !== WEBHOOK_PATH) {
+      return problem(
+        check,
+        `the webhook URL's path is ${url.pathname}, not ${WEBHOOK_PATH}`,
+        setTo(`${url.origin}${WEBHOOK_PATH}`),
+      );
+    }
+    return ok(check, `webhook URL: ${url.href}`);
   }
-  return ok(check, `webhook URL: ${url.href}`);
+  if (host?.service === "site") {
+    const here = `https://${url.host}${WEBHOOK_PATH}`;
+    if (names.length > 0 && !names.includes(host.name)) {
+      const ours = sites.find((site) => convexCloudHost(site.hostname) !== null)?.hostname ?? names.join(" / ");
+      return problem(
+        check,
+        `the webhook URL points at ${url.hostname}, not this deployment's ${ours}`,
+        setTo(expected ?? anywhere),
+      );
+    }
+    if (url.protocol !== "https:") {
+      return problem(check, `the webhook URL must use https (got "${value}")`, setTo(here));
+    }
+    if (url.pathname !== WEBHOOK_PATH) {
+      return problem(check, `the webhook URL's path is ${url.pathname}, not ${WEBHOOK_PATH}`, setTo(here));
+    }
+    if (names.length === 0) {
+      return unknown(
+        check,
+        `which deployment ${url.hostname} belongs to: neither NEXT_PUBLIC_CONVEX_URL nor CONVEX_DEPLOYMENT names a Convex cloud deployment`,
+      );
+    }
+    if (expected !== null) {
+      // This deployment, spelled with another region part than its URL: maybe an alias, maybe nothing.
+      return unknown(
+        check,
+        `whether ${url.hostname} reaches deployment ${host.name}, whose HTTP-actions URL is ${sites[0]?.origin}: if Clerk's deliveries fail, use ${expected}`,
+      );
+    }
+    return ok(check, `webhook URL: ${url.href} (deployment ${host.name})`);
+  }
+  // A custom domain, a proxy or a self-hosted backend: only the site URL can tell.
+  const path = url.pathname === WEBHOOK_PATH ? "" : ` (its path is ${url.pathname}; this app serves ${WEBHOOK_PATH})`;
+  if (expected === null) {
+    return unknown(
+      check,
+      `where ${url.origin} leads${path}: the HTTP-actions URL cannot be derived from NEXT_PUBLIC_CONVEX_URL (a custom domain or a self-hosted backend); set NEXT_PUBLIC_CONVEX_SITE_URL in .env.local to have it checked`,
+    );
+  }
+  return unknown(
+    check,
+    `whether ${url.origin} leads to ${sites[0]?.origin}${path}: fine if it is a custom domain or proxy for the deployment's HTTP actions; otherwise use ${expected}`,
+  );
 }
 
 /** What a GET to one of the offline services answered: its JSON body, or why it could not. */
@@ -591,7 +797,7 @@ export function offlineIdpUrl(env: Env): string {
 /** Every check, in the order printed. */
 export function diagnose(inputs: DoctorInputs): Finding[] {
   const { env } = inputs;
-  const mode = detectMode(env);
+  const mode = resolveDevMode(env);
   const findings: Finding[] = [checkMode(env)];
   if (inputs.deploymentEnvError !== null) {
     findings.push(
@@ -611,7 +817,7 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
   }
   let expectedIssuer: string | null;
 
-  if (mode === "offline") {
+  if (mode.mode === "offline") {
     const idp = offlineIdpUrl(env);
     expectedIssuer = idp;
     findings.push(...checkAuthConfig(inputs.authConfig, { mode: "offline", idp }));
@@ -647,8 +853,13 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
         deploymentEnv: inputs.deploymentEnv,
       }),
     );
-    findings.push(checkConvexDeployment(env.CONVEX_DEPLOYMENT));
-    findings.push(checkConvexUrl(env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
+    // Two deployment configurations at once: checkMode says so, and nothing here can tell which is meant.
+    if (mode.mode !== "conflict") {
+      if (mode.deployment === "self-hosted") findings.push(...checkSelfHosted(env));
+      else findings.push(checkConvexDeployment(env.CONVEX_DEPLOYMENT));
+      findings.push(checkConvexUrl(env.NEXT_PUBLIC_CONVEX_URL, env, mode.deployment));
+    }
+    findings.push(...checkSiteUrls(env));
     findings.push(checkPublishableKey(publishable));
     findings.push(checkSecretKey(env.CLERK_SECRET_KEY, publishable));
     // CLERK_JWT_ISSUER_DOMAIN only matters when auth.config.ts trusts it; when the deployment was
@@ -658,8 +869,7 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
       findings.push(checkIssuerDomain(inputs.issuerDomain ?? undefined, publishable));
     }
     findings.push(checkWebhookSecret(inputs.webhookSecret ?? undefined, inputs.deploymentEnv !== null));
-    if (inputs.webhookUrl !== null)
-      findings.push(checkWebhookUrl(inputs.webhookUrl, env.NEXT_PUBLIC_CONVEX_URL, env.CONVEX_DEPLOYMENT));
+    if (inputs.webhookUrl !== null) findings.push(checkWebhookUrl(inputs.webhookUrl, env));
     // Tokens must carry the issuer Convex trusts: the deployment's CLERK_JWT_ISSUER_DOMAIN when
     // auth.config.ts reads it, else the publishable key's (checkAuthConfig compares the two).
     const given = inputs.issuerDomain?.trim();
@@ -667,7 +877,13 @@ export function diagnose(inputs: DoctorInputs): Finding[] {
   }
 
   if ("jwt" in inputs.token) {
-    findings.push(...checkToken(inputs.token.jwt, { issuer: expectedIssuer, nowSeconds: inputs.nowSeconds }));
+    findings.push(
+      ...checkToken(inputs.token.jwt, {
+        issuer: expectedIssuer,
+        nowSeconds: inputs.nowSeconds,
+        clerk: mode.mode !== "offline",
+      }),
+    );
   } else {
     findings.push(unknown("token", `sample token: ${inputs.token.why}`));
   }

@@ -4,14 +4,14 @@
  * injected, so tests run it without a network, the Convex CLI or a .env.local.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_OFFLINE_CONVEX_URL, resolveDevMode } from "../lib/env";
 import {
-  DEFAULT_OFFLINE_CONVEX_URL,
   OFFLINE_SAMPLE_EMAIL,
-  detectMode,
   diagnose,
   exitCode,
   offlineIdpUrl,
   render,
+  sampleTokenHint,
   type DoctorInputs,
   type Probe,
 } from "./checks";
@@ -19,8 +19,9 @@ import {
 export const USAGE = `Usage: npm run doctor -- [options]
 
 Checks .env.local (and the environment), convex/auth.config.ts against the deployment's variables
-(connected: read with \`npx convex env list\`, or passed as flags), a sample token and the offline
-stack, and prints the fix for every problem. Exits 1 when a problem is found.
+(connected, to a Convex deployment or a self-hosted backend: read with \`npx convex env list\`, or
+passed as flags), a sample token and the offline stack, and prints the fix for every problem.
+Exits 1 when a problem is found.
 
 Options:
   --issuer-domain <url>    the deployment's CLERK_JWT_ISSUER_DOMAIN (wins over what the deployment lists)
@@ -34,8 +35,13 @@ export type DoctorDeps = {
   env: Record<string, string | undefined>;
   fetch: typeof fetch;
   readAuthConfig: () => Promise<string | null>;
-  /** The deployment's variables (`npx convex env list`), or why they could not be read. */
-  readDeploymentEnv: () => Promise<{ vars: Record<string, string> } | { why: string }>;
+  /**
+   * The deployment's variables (`npx convex env list`, run with `env`: CONVEX_DEPLOYMENT or the
+   * CONVEX_SELF_HOSTED_* variables select the deployment), or why they could not be read.
+   */
+  readDeploymentEnv: (
+    env: Record<string, string | undefined>,
+  ) => Promise<{ vars: Record<string, string> } | { why: string }>;
   nowSeconds: number;
   print: (line: string) => void;
 };
@@ -113,7 +119,8 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
   }
 
   const { env } = deps;
-  const offline = detectMode(env) === "offline";
+  const mode = resolveDevMode(env).mode;
+  const offline = mode === "offline";
   const idp = offlineIdpUrl(env);
   const probes = offline
     ? {
@@ -128,22 +135,18 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
   else if (probes !== null && probes.idp.ok) token = await mintOfflineToken(deps.fetch, idp);
   else if (probes !== null)
     token = { why: `the offline identity provider is not answering at ${idp} (start it with npm run dev)` };
-  else {
-    token = {
-      why: 'pass one with --token <jwt> (in the signed-in app\'s browser console: await window.Clerk.session.getToken({ template: "convex" }))',
-    };
-  }
+  else token = { why: sampleTokenHint() };
 
   // Only a connected deployment has variables to list, and only flags the user did not give need it.
   const listDeployment =
-    detectMode(env) === "connected" &&
+    mode === "connected" &&
     !values["no-deployment"] &&
     (values["issuer-domain"] === undefined || values["webhook-secret"] === undefined);
   if (listDeployment) {
     // It can take a while (a network round trip, or up to its timeout): say what is happening.
     deps.print("… reading the deployment's variables with `npx convex env list` (--no-deployment skips this)");
   }
-  const listed = listDeployment ? await deps.readDeploymentEnv() : null;
+  const listed = listDeployment ? await deps.readDeploymentEnv(env) : null;
   const deploymentEnv = listed !== null && "vars" in listed ? listed.vars : null;
   // Flags win over the listing. The local environment only stands in for a deployment that was not
   // read: once it was, a variable it lacks is missing there, whatever .env.local says.

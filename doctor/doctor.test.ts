@@ -2,7 +2,15 @@
 import { readFileSync } from "node:fs";
 import { UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { diagnose, exitCode, publishableKeyHost, render, type DoctorInputs, type Finding } from "./checks";
+import {
+  diagnose,
+  exitCode,
+  publishableKeyHost,
+  render,
+  sampleTokenHint,
+  type DoctorInputs,
+  type Finding,
+} from "./checks";
 import { main, type DoctorDeps } from "./cli";
 import { fromEnvList, lastErrorLine, parseEnvList } from "./deployment-env";
 
@@ -22,6 +30,17 @@ const CONNECTED_ENV = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: PUBLISHABLE,
   CLERK_SECRET_KEY: "sk_test_abcdefghijklmnopqrstuvwxyz",
 };
+const REGIONAL_URL = "https://happy-animal-123.eu-west-1.convex.cloud";
+/** The open-source backend, as `npx convex dev` leaves .env.local for it (no CONVEX_DEPLOYMENT). */
+const SELF_HOSTED_SITE = "https://convex-site.example.com";
+const SELF_HOSTED_ENV = {
+  CONVEX_SELF_HOSTED_URL: "http://convex.internal:3210",
+  CONVEX_SELF_HOSTED_ADMIN_KEY: "convex-self-hosted|0123456789abcdef",
+  NEXT_PUBLIC_CONVEX_URL: "http://convex.internal:3210",
+  NEXT_PUBLIC_CONVEX_SITE_URL: SELF_HOSTED_SITE,
+  NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: PUBLISHABLE,
+  CLERK_SECRET_KEY: "sk_test_abcdefghijklmnopqrstuvwxyz",
+};
 
 function token(claims: Record<string, unknown>): string {
   return new UnsecuredJWT({
@@ -29,6 +48,8 @@ function token(claims: Record<string, unknown>): string {
     aud: "convex",
     sub: "user_1",
     exp: NOW + 60,
+    // Clerk's session token v2 organization claim, which is read only with v: 2.
+    v: 2,
     o: { id: "org_1", rol: "admin" },
     ...claims,
   }).encode();
@@ -128,8 +149,13 @@ describe("doctor checks", () => {
     );
   });
 
-  it("refuses a Convex URL that is not a .convex.cloud client URL", () => {
-    expectOneProblem(withEnv({ NEXT_PUBLIC_CONVEX_URL: "https://example.com" }), /not a Convex cloud client URL/);
+  it("cannot check a Convex URL on a custom domain, and does not refuse it", () => {
+    // Was "refuses a Convex URL that is not a .convex.cloud client URL": custom domains are valid.
+    const findings = diagnose(withEnv({ NEXT_PUBLIC_CONVEX_URL: "https://example.com" }));
+    expect(problems(findings)).toEqual([]);
+    expect(render(findings)).toContain(
+      "? could not check: whether NEXT_PUBLIC_CONVEX_URL (https://example.com) serves deployment happy-animal-123: it is not a <name>.convex.cloud URL, so it should be one of the deployment's custom domains (Convex dashboard → Settings → Custom Domains)",
+    );
   });
 
   it("refuses a Convex URL for another deployment than CONVEX_DEPLOYMENT", () => {
@@ -143,13 +169,14 @@ describe("doctor checks", () => {
     expectOneProblem(withEnv({ CONVEX_DEPLOYMENT: "happy animal" }), /CONVEX_DEPLOYMENT is malformed/);
   });
 
-  it("refuses an issuer domain with a trailing slash", () => {
-    // The token's iss is the bare origin, so it does not match the issuer given either.
+  it("accepts an issuer domain with a trailing slash, which Convex trims, with a note", () => {
+    // Was "refuses an issuer domain with a trailing slash": Convex trims trailing slashes before comparing.
     const findings = diagnose(clean({ issuerDomain: `${ISSUER}/` }));
-    const lines = render(findings).filter((line) => line.startsWith("✗"));
-    expect(lines[0]).toMatch(/must be the bare origin/);
-    expect(lines[0]).toContain(`npx convex env set CLERK_JWT_ISSUER_DOMAIN ${ISSUER}`);
-    expect(exitCode(findings)).toBe(1);
+    expect(findings.filter((finding) => finding.status !== "ok")).toEqual([]);
+    expect(render(findings)).toContain(
+      `✓ CLERK_JWT_ISSUER_DOMAIN: ${ISSUER} (given with a trailing slash, which Convex trims before comparing), the issuer convex/auth.config.ts trusts (applicationID "convex"); tokens must carry exactly this iss`,
+    );
+    expect(exitCode(findings)).toBe(0);
   });
 
   it("refuses an issuer domain with a path", () => {
@@ -209,7 +236,7 @@ describe("doctor checks", () => {
   it("accepts the flattened and the template shapes of organization claims", () => {
     for (const claims of [
       { o: undefined, "o.id": "org_1" },
-      { o: undefined, org_id: "org_1" },
+      { o: undefined, v: undefined, org_id: "org_1" },
     ]) {
       expect(problems(diagnose(clean({ token: { jwt: token(claims) } })))).toEqual([]);
     }
@@ -463,6 +490,180 @@ describe("convex/auth.config.ts against the deployment and the tokens", () => {
   });
 });
 
+describe("correct setups beyond a <name>.convex.cloud deployment", () => {
+  /** Every finding is fine or could not be checked, and the doctor exits 0. */
+  function expectNoProblem(inputs: DoctorInputs): string[] {
+    const findings = diagnose(inputs);
+    expect(problems(findings)).toEqual([]);
+    expect(exitCode(findings)).toBe(0);
+    return render(findings);
+  }
+
+  it("accepts a regional deployment and its regional webhook URL", () => {
+    const lines = expectNoProblem(
+      withEnv(
+        { NEXT_PUBLIC_CONVEX_URL: REGIONAL_URL },
+        { webhookUrl: "https://happy-animal-123.eu-west-1.convex.site/webhooks/clerk" },
+      ),
+    );
+    expect(lines.filter((line) => !line.startsWith("✓"))).toEqual(["No problems found, 0 things not checked."]);
+    expect(lines).toContain(`✓ NEXT_PUBLIC_CONVEX_URL: ${REGIONAL_URL} (region eu-west-1)`);
+  });
+
+  it("accepts a custom domain, and its deployment's .convex.site webhook URL", () => {
+    const lines = expectNoProblem(withEnv({ NEXT_PUBLIC_CONVEX_URL: "https://api.example.com" }));
+    expect(lines).toContain(
+      "✓ webhook URL: https://happy-animal-123.convex.site/webhooks/clerk (deployment happy-animal-123)",
+    );
+  });
+
+  it("accepts a self-hosted backend on any host and port, without CONVEX_DEPLOYMENT", () => {
+    const lines = expectNoProblem(
+      clean({ env: { ...SELF_HOSTED_ENV }, webhookUrl: `${SELF_HOSTED_SITE}/webhooks/clerk` }),
+    );
+    expect(lines.filter((line) => !line.startsWith("✓"))).toEqual(["No problems found, 0 things not checked."]);
+    expect(lines).toContain("✓ NEXT_PUBLIC_CONVEX_URL: http://convex.internal:3210 (self-hosted backend)");
+    expect(lines.some((line) => line.includes("CONVEX_DEPLOYMENT"))).toBe(false);
+  });
+
+  it("names what half a self-hosted configuration lacks", () => {
+    const env = { ...SELF_HOSTED_ENV, CONVEX_SELF_HOSTED_ADMIN_KEY: undefined };
+    const lines = render(diagnose(clean({ env, webhookUrl: null })));
+    expect(lines[0]).toBe(
+      "✗ half a connected configuration: CONVEX_SELF_HOSTED_URL, NEXT_PUBLIC_CONVEX_URL, NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY are set but CONVEX_SELF_HOSTED_ADMIN_KEY is not — fix: set CONVEX_SELF_HOSTED_ADMIN_KEY in .env.local (see .env.example), or remove CONVEX_SELF_HOSTED_URL, NEXT_PUBLIC_CONVEX_URL, NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY, CLERK_SECRET_KEY to run offline",
+    );
+    expect(lines).toContain(
+      "✗ CONVEX_SELF_HOSTED_ADMIN_KEY is not set — fix: set CONVEX_SELF_HOSTED_URL (your backend's URL, e.g. http://127.0.0.1:3210) and CONVEX_SELF_HOSTED_ADMIN_KEY (from the backend's generate_admin_key.sh) in .env.local",
+    );
+  });
+
+  it("refuses a cloud client URL with a self-hosted backend: the CLI would push elsewhere", () => {
+    expectOneProblem(
+      clean({
+        env: { ...SELF_HOSTED_ENV, NEXT_PUBLIC_CONVEX_URL: "https://happy-animal-123.convex.cloud" },
+        webhookUrl: null,
+      }),
+      /is a Convex cloud URL, but CONVEX_SELF_HOSTED_URL selects a self-hosted backend/,
+    );
+  });
+
+  it("refuses a site URL that is a client URL, or another deployment's", () => {
+    expectOneProblem(
+      withEnv({ NEXT_PUBLIC_CONVEX_SITE_URL: "https://happy-animal-123.convex.cloud" }),
+      /NEXT_PUBLIC_CONVEX_SITE_URL is a client URL \(\.convex\.cloud\).* fix: set NEXT_PUBLIC_CONVEX_SITE_URL=https:\/\/happy-animal-123\.convex\.site in \.env\.local/,
+    );
+    expectOneProblem(
+      withEnv({ CONVEX_SITE_URL: "https://other-deer-456.convex.site" }),
+      /CONVEX_SITE_URL is deployment other-deer-456's HTTP-actions URL, but NEXT_PUBLIC_CONVEX_URL is deployment happy-animal-123's/,
+    );
+  });
+});
+
+describe("the webhook URL the doctor expects", () => {
+  const webhook = (webhookUrl: string, env: Record<string, string | undefined> = {}) =>
+    diagnose(withEnv(env, { webhookUrl })).find((finding) => finding.check === "webhook URL");
+
+  it("derives it from a regional client URL, keeping the region", () => {
+    expect(
+      webhook("https://happy-animal-123.eu-west-1.convex.cloud/webhooks/clerk", {
+        NEXT_PUBLIC_CONVEX_URL: REGIONAL_URL,
+      }),
+    ).toMatchObject({
+      status: "problem",
+      fix: "set the endpoint URL to https://happy-animal-123.eu-west-1.convex.site/webhooks/clerk (Clerk dashboard → Webhooks → your endpoint → Edit)",
+    });
+    expect(
+      webhook("https://other-deer-456.eu-west-1.convex.site/webhooks/clerk", { NEXT_PUBLIC_CONVEX_URL: REGIONAL_URL }),
+    ).toMatchObject({
+      status: "problem",
+      message:
+        "the webhook URL points at other-deer-456.eu-west-1.convex.site, not this deployment's happy-animal-123.eu-west-1.convex.site",
+    });
+  });
+
+  it("does not call the deployment's URL without the region wrong, only unchecked", () => {
+    expect(
+      webhook("https://happy-animal-123.convex.site/webhooks/clerk", { NEXT_PUBLIC_CONVEX_URL: REGIONAL_URL }),
+    ).toMatchObject({ status: "unknown" });
+  });
+
+  it("takes CONVEX_SITE_URL, then NEXT_PUBLIC_CONVEX_SITE_URL, over the derived one, and still accepts the derived one", () => {
+    const env = {
+      NEXT_PUBLIC_CONVEX_URL: "https://api.example.com",
+      NEXT_PUBLIC_CONVEX_SITE_URL: "https://hooks.example.com",
+    };
+    expect(webhook("https://hooks.example.com/webhooks/clerk", env)).toMatchObject({ status: "ok" });
+    expect(webhook("https://api.example.com/webhooks/clerk", env)).toMatchObject({
+      status: "unknown",
+      message:
+        "whether https://api.example.com leads to https://hooks.example.com: fine if it is a custom domain or proxy for the deployment's HTTP actions; otherwise use https://hooks.example.com/webhooks/clerk",
+    });
+    expect(
+      webhook("https://happy-animal-123.convex.cloud/webhooks/clerk", {
+        ...env,
+        CONVEX_SITE_URL: "https://site.example.com/",
+      }),
+    ).toMatchObject({ status: "problem", fix: expect.stringContaining("https://site.example.com/webhooks/clerk") });
+    // A custom site domain does not stop the .convex.site URL derived from a cloud client URL from working.
+    expect(
+      webhook("https://happy-animal-123.convex.site/webhooks/clerk", {
+        NEXT_PUBLIC_CONVEX_SITE_URL: "https://hooks.example.com",
+      }),
+    ).toMatchObject({ status: "ok" });
+  });
+
+  it("says it could not check, and suggests nothing, when the site URL cannot be derived", () => {
+    const custom = { NEXT_PUBLIC_CONVEX_URL: "https://api.example.com", CONVEX_DEPLOYMENT: undefined };
+    const finding = webhook("https://hooks.example.com/webhooks/clerk", custom);
+    expect(finding).toMatchObject({
+      status: "unknown",
+      message:
+        "where https://hooks.example.com leads: the HTTP-actions URL cannot be derived from NEXT_PUBLIC_CONVEX_URL (a custom domain or a self-hosted backend); set NEXT_PUBLIC_CONVEX_SITE_URL in .env.local to have it checked",
+    });
+    const selfHosted = clean({
+      env: { ...SELF_HOSTED_ENV, NEXT_PUBLIC_CONVEX_SITE_URL: undefined },
+      webhookUrl: "http://convex.internal:3211/webhooks/clerk",
+    });
+    expect(diagnose(selfHosted).find((f) => f.check === "webhook URL")).toMatchObject({ status: "unknown" });
+    expect(exitCode(diagnose(selfHosted))).toBe(0);
+  });
+});
+
+describe("the sample token and Clerk's two token paths", () => {
+  const sessionToken = (claims: Record<string, unknown> = {}) => token({ sid: "sess_1", v: 2, ...claims });
+  const tokenLine = (jwt: string) =>
+    render(diagnose(clean({ token: { jwt } }))).find(
+      (line) => /token/.test(line) && /^[✓✗?] (sample|the sample|the token)/.test(line),
+    );
+
+  it("names the integration's session token and the template's token as the app gets them", () => {
+    expect(tokenLine(sessionToken())).toBe(
+      `✓ sample token: iss ${ISSUER}, aud convex (Clerk's Convex integration: the app's getToken()), organization org_1`,
+    );
+    expect(tokenLine(token({}))).toBe(
+      `✓ sample token: iss ${ISSUER}, aud convex (the \`convex\` JWT template: the app's getToken({ template: "convex" })), organization org_1`,
+    );
+  });
+
+  it("asks for the template's token, not a problem, for a session token without aud convex", () => {
+    const findings = diagnose(clean({ token: { jwt: sessionToken({ aud: undefined, o: undefined }) } }));
+    expect(exitCode(findings)).toBe(0);
+    const line = render(findings).find((l) =>
+      l.startsWith("? could not check: the sample token is a Clerk session token"),
+    );
+    expect(line).toContain(sampleTokenHint("template"));
+    expect(sampleTokenHint("template")).toContain(
+      '`await window.Clerk.session.getToken({ template: "convex" })`, as your instance uses the `convex` JWT template',
+    );
+  });
+
+  it("gives both paths' fixes for a template token without aud convex", () => {
+    const line = expectOneProblem(clean({ token: { jwt: token({ aud: "my-app" }) } }), /aud is "my-app"/);
+    expect(line).toContain('the app then asks for getToken({ template: "convex" })');
+    expect(line).toContain("the app then sends the session token, getToken()");
+  });
+});
+
 describe("npx convex env list output", () => {
   it("reads NAME=value lines, strips one pair of quotes and skips everything else", () => {
     const output = [
@@ -506,19 +707,22 @@ describe("npm run doctor", () => {
   function deps(env: Record<string, string | undefined>, fetchFn?: typeof fetch, listing?: Listing) {
     const lines: string[] = [];
     const listings: Listing[] = [];
+    /** The environment each `npx convex env list` would have run with. */
+    const listedWith: Record<string, string | undefined>[] = [];
     const injected: DoctorDeps = {
       env,
       fetch: fetchFn ?? (() => Promise.reject(new Error("no network in tests"))),
       readAuthConfig: () => Promise.resolve(AUTH_CONFIG),
-      readDeploymentEnv: () => {
+      readDeploymentEnv: (cliEnv) => {
         const result = listing ?? { why: "no Convex CLI in tests" };
         listings.push(result);
+        listedWith.push(cliEnv);
         return Promise.resolve(result);
       },
       nowSeconds: NOW,
       print: (line) => lines.push(line),
     };
-    return { lines, injected, listings };
+    return { lines, injected, listings, listedWith };
   }
   const webhookUrl = ["--webhook-url", "https://happy-animal-123.convex.site/webhooks/clerk"];
   const flags = ["--issuer-domain", ISSUER, "--webhook-secret", WEBHOOK_SECRET, ...webhookUrl];
@@ -628,5 +832,50 @@ describe("npm run doctor", () => {
   it("exits 2 on an unknown flag", async () => {
     const { injected } = deps({});
     expect(await main(["--nope"], injected)).toBe(2);
+  });
+
+  it("lists a self-hosted backend's variables with its URL and admin key, without CONVEX_DEPLOYMENT", async () => {
+    const listing = { vars: { CLERK_JWT_ISSUER_DOMAIN: ISSUER, CLERK_WEBHOOK_SECRET: WEBHOOK_SECRET } };
+    const { lines, injected, listedWith } = deps(SELF_HOSTED_ENV, undefined, listing);
+    const args = ["--webhook-url", `${SELF_HOSTED_SITE}/webhooks/clerk`, "--token", token({})];
+    expect(await main(args, injected)).toBe(0);
+    expect(listedWith).toEqual([expect.objectContaining(SELF_HOSTED_ENV)]);
+    expect(listedWith[0]).not.toHaveProperty("CONVEX_DEPLOYMENT");
+    expect(lines[1]).toBe(
+      "✓ connected mode: self-hosted Convex backend at http://convex.internal:3210 with Clerk keys",
+    );
+    expect(lines.filter((line) => /^[✗?]/.test(line))).toEqual([]);
+  });
+
+  it("exits 0 for correct regional, custom-domain and trailing-slash setups", async () => {
+    const regional = deps({ ...CONNECTED_ENV, NEXT_PUBLIC_CONVEX_URL: REGIONAL_URL });
+    const regionalArgs = ["--issuer-domain", `${ISSUER}/`, "--webhook-secret", WEBHOOK_SECRET];
+    const webhook = ["--webhook-url", "https://happy-animal-123.eu-west-1.convex.site/webhooks/clerk"];
+    expect(await main([...regionalArgs, ...webhook, "--token", token({})], regional.injected)).toBe(0);
+    expect(regional.lines.filter((line) => /^[✗?]/.test(line))).toEqual([]);
+
+    const custom = deps({ ...CONNECTED_ENV, NEXT_PUBLIC_CONVEX_URL: "https://api.example.com" });
+    expect(await main([...flags, "--token", token({})], custom.injected)).toBe(0);
+    expect(custom.lines.filter((line) => line.startsWith("✗"))).toEqual([]);
+  });
+
+  it("refuses both deployment configurations at once, as the Convex CLI does, without asking it", async () => {
+    const { lines, injected, listings } = deps({ ...SELF_HOSTED_ENV, CONVEX_DEPLOYMENT: "dev:happy-animal-123" });
+    expect(await main(["--token", token({})], injected)).toBe(1);
+    expect(listings).toEqual([]);
+    expect(lines.filter((line) => line.startsWith("✗"))).toEqual([
+      "✗ two deployment configurations: CONVEX_DEPLOYMENT and CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY are all set, naming a Convex deployment and a self-hosted backend at once: the Convex CLI refuses to run with both — fix: remove CONVEX_DEPLOYMENT (to use the self-hosted backend) or CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY (to use the deployment) from .env.local and the shell",
+    ]);
+  });
+
+  it("says how to get a sample token on both of Clerk's token paths, and how to tell them apart", async () => {
+    const { lines, injected } = deps(CONNECTED_ENV);
+    await main([...flags], injected);
+    expect(lines).toContain(`? could not check: sample token: ${sampleTokenHint()}`);
+    expect(sampleTokenHint()).toBe(
+      "pass one with --token <jwt> (in the signed-in app's browser console: `await window.Clerk.session.getToken()` with Clerk's Convex integration, " +
+        '`await window.Clerk.session.getToken({ template: "convex" })` with the `convex` JWT template; ' +
+        'to tell which your instance uses: `window.Clerk.session.lastActiveToken?.jwt?.claims.aud` is "convex" only with the integration)',
+    );
   });
 });

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
-// `npm run dev`: picks connected mode when a Convex deployment and Clerk keys are configured,
-// and says which mode it chose and why. Ctrl-C stops everything it started.
+// `npm run dev` (run as `node --import tsx scripts/dev.mjs`, for lib/env.ts): picks connected mode
+// when a Convex deployment (CONVEX_DEPLOYMENT, or a self-hosted backend) and Clerk keys are
+// configured, and says which mode it chose and why. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
 import nextEnv from "@next/env";
+import {
+  DEFAULT_OFFLINE_CONVEX_URL,
+  DEFAULT_OFFLINE_IDP_URL,
+  describeDeployment,
+  devModeProblem,
+  resolveDevMode,
+} from "../lib/env.ts";
 
 nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
 
-const connectedVars = [
-  "CONVEX_DEPLOYMENT",
-  "NEXT_PUBLIC_CONVEX_URL",
-  "NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY",
-  "CLERK_SECRET_KEY",
-];
-const set = connectedVars.filter((name) => process.env[name]);
-const missing = connectedVars.filter((name) => !process.env[name]);
+// The same rule `npm run doctor` checks (lib/env.ts).
+const mode = resolveDevMode(process.env);
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_IGNORE_INCORRECT_LOCKFILE: "1" };
 
 /** @type {import("node:child_process").ChildProcess[]} */
@@ -35,29 +37,25 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-if (missing.length === 0) {
+if (mode.mode === "connected") {
   console.log(
-    `dev: connected mode (Convex deployment ${process.env.CONVEX_DEPLOYMENT} and Clerk keys are set in the environment or .env.local). ` +
+    `dev: connected mode (${describeDeployment(process.env, mode.deployment)} and Clerk keys are set in the environment or .env.local). ` +
       "To run offline instead, remove them from .env.local.",
   );
+  // Against a self-hosted backend too: the Convex CLI reads CONVEX_SELF_HOSTED_URL/_ADMIN_KEY itself.
   run("npx", ["convex", "dev"]);
   run("npx", ["next", "dev"]);
-} else if (set.length > 0) {
-  // Half a configuration is a mistake worth stopping for: offline mode would quietly ignore it.
-  console.error(
-    `dev: ${set.join(", ")} ${set.length === 1 ? "is" : "are"} set but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not. ` +
-      'Set the rest in .env.local (see .env.example and the README\'s "Going live") for connected mode, ' +
-      "or remove these to run offline.",
-  );
+} else if (mode.mode === "partial" || mode.mode === "conflict") {
+  // Half a configuration, or two, is a mistake worth stopping for: offline mode would quietly ignore it.
+  const problem = devModeProblem(mode);
+  console.error(`dev: ${problem.message}. Fix: ${problem.fix}; the README's "Going live" has the steps.`);
   process.exitCode = 1;
 } else {
-  const ports = { convex: 3210, site: 3211, idp: 3212 };
-  const offline = {
+  Object.assign(env, {
     NEXT_PUBLIC_AUTH_MODE: "offline",
-    NEXT_PUBLIC_CONVEX_URL: `http://127.0.0.1:${ports.convex}`,
-    NEXT_PUBLIC_OFFLINE_IDP_URL: `http://127.0.0.1:${ports.idp}`,
-  };
-  Object.assign(env, offline);
+    NEXT_PUBLIC_CONVEX_URL: DEFAULT_OFFLINE_CONVEX_URL,
+    NEXT_PUBLIC_OFFLINE_IDP_URL: DEFAULT_OFFLINE_IDP_URL,
+  });
   console.log(
     "dev: offline mode (no Convex deployment or Clerk keys configured): local identity provider and offline Convex server " +
       "with demo data, no accounts needed. For your own Convex deployment and Clerk instance, fill in .env.local (see .env.example).",

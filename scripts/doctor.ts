@@ -15,15 +15,19 @@ nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.erro
 const ENV_LIST_TIMEOUT_MS = 30_000;
 
 /**
- * The deployment's variables from the Convex CLI. Its stdin is closed and CI=1 is set, so a login
- * or deployment prompt fails instead of waiting; a slow network is cut off after 30 s.
+ * The deployment's variables from the Convex CLI, run with the environment the doctor checked (so
+ * CONVEX_DEPLOYMENT, or CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY, pick the same
+ * deployment). Its stdin is closed and CI=1 is set, so a login or deployment prompt fails instead
+ * of waiting; a slow network is cut off after 30 s.
  */
-function readDeploymentEnv(): Promise<{ vars: Record<string, string> } | { why: string }> {
+function readDeploymentEnv(
+  env: Record<string, string | undefined>,
+): Promise<{ vars: Record<string, string> } | { why: string }> {
   const [command, ...args] = ENV_LIST_COMMAND;
   const windows = process.platform === "win32";
   return new Promise((resolve) => {
     const child = spawn(command, args, {
-      env: { ...process.env, CI: "1" },
+      env: { ...process.env, ...env, CI: "1" },
       stdio: ["ignore", "pipe", "pipe"],
       // npx is npx.cmd on Windows, which only a shell runs; the arguments are fixed.
       shell: windows,
