@@ -3,7 +3,7 @@ import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { internalMutation } from "./functions";
 import { clerkEventValidator, parseClerkDelivery } from "./model/clerkEvents";
-import { applyClerkEvent, cascadeOrganizationStep, cascadeUserStep } from "./model/clerkSync";
+import { applyClerkEvent, cascadeOrganizationStep, cascadeUserStep, type SyncOutcome } from "./model/clerkSync";
 import { clerkWebhookSecret } from "./model/env";
 import { verifyClerkRequest } from "./model/webhookVerify";
 
@@ -58,6 +58,32 @@ export const apply = internalMutation({
     const outcome = await applyClerkEvent(ctx, event);
     await ctx.db.insert("webhookEvents", { svixId, type, receivedAt, processedAt: Date.now(), outcome });
     return outcome;
+  },
+});
+
+/** The kinds of record Clerk's Backend API lists, as `scripts/backfill-clerk.ts` sends them. */
+const backfillKind = v.union(v.literal("user"), v.literal("organization"), v.literal("organizationMembership"));
+
+/**
+ * Records read from Clerk's Backend API (the same JSON a webhook's `data` carries), applied as the
+ * `*.updated` events they describe: for users, organizations and memberships that existed before the
+ * webhook endpoint did. Newest wins and tombstones hold, exactly as for deliveries; nothing is
+ * recorded in webhookEvents (these are not deliveries). Answers one outcome per record.
+ */
+export const backfill = internalMutation({
+  // Parsed and checked field by field by parseClerkDelivery, as a webhook body is; never stored as is.
+  args: { records: v.array(v.object({ kind: backfillKind, data: v.any() })) },
+  returns: v.array(
+    v.union(v.literal("applied"), v.literal("stale"), v.literal("ignored"), v.object({ invalid: v.string() })),
+  ),
+  handler: async (ctx, { records }) => {
+    if (records.length > 100) throw new Error("Send at most 100 records per backfill call.");
+    const outcomes: Array<SyncOutcome | { invalid: string }> = [];
+    for (const { kind, data } of records) {
+      const parsed = parseClerkDelivery({ type: `${kind}.updated`, data }, Date.now());
+      outcomes.push(parsed.ok ? await applyClerkEvent(ctx, parsed.event) : { invalid: parsed.message });
+    }
+    return outcomes;
   },
 });
 

@@ -69,7 +69,15 @@ export function userEvent(
       email_addresses:
         fields.email === null
           ? []
-          : [{ id: emailId, object: "email_address", email_address: fields.email ?? `${id}@example.com` }],
+          : [
+              {
+                id: emailId,
+                object: "email_address",
+                email_address: fields.email ?? `${id}@example.com`,
+                verification: null,
+                linked_to: [],
+              },
+            ],
       primary_email_address_id: fields.email === null ? null : emailId,
       created_at: 1_700_000_000_000,
       updated_at: updatedAt,
