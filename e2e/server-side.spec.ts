@@ -37,3 +37,55 @@ test("server-side calls as the signed-in user: a route handler on Convex, and a 
   const refusedViaProxy = await viewer.request.post("/api/v1/projects", { data: { name: "Not allowed" } });
   expect(refusedViaProxy.status()).toBe(403);
 });
+
+test("a page on another port of the same host cannot create or archive projects as the signed-in user", async ({
+  browser,
+}) => {
+  const admin = await signedInPage(browser, DEMO.alice.email, "/dashboard");
+  const target = await admin.request.post("/api/projects", { data: { name: unique("Target") } });
+  expect(target.status()).toBe(201);
+  const { id } = (await target.json()) as { id: string };
+  const forged = unique("Forged");
+
+  // Another origin on the same host: the same site, so the browser sends the SameSite=Lax session cookie along.
+  const app = new URL(admin.url()).origin;
+  const attacker = "http://localhost:3999";
+  await admin.route(`${attacker}/**`, (route) =>
+    route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Elsewhere</title><p>Elsewhere</p>" }),
+  );
+  await admin.goto(`${attacker}/`);
+  // Requests that need no CORS preflight: a text/plain "JSON" body, and a body-less POST.
+  await admin.evaluate(
+    async ({ app, id, forged }) => {
+      const send = (path: string, init: RequestInit) =>
+        fetch(`${app}${path}`, { method: "POST", mode: "no-cors", credentials: "include", ...init }).catch(() => null);
+      await send("/api/projects", {
+        headers: { "content-type": "text/plain" },
+        body: JSON.stringify({ name: forged }),
+      });
+      await send(`/api/v1/projects/${id}/archive`, {});
+    },
+    { app, id, forged },
+  );
+  // A plain HTML form, which navigates to the answer.
+  await admin.setContent(
+    `<form method="post" action="${app}/api/v1/projects/${id}/archive"><button>Go</button></form>`,
+  );
+  await Promise.all([admin.waitForURL(/\/archive$/), admin.getByRole("button", { name: "Go" }).click()]);
+  await expect(admin.locator("body")).toContainText("FORBIDDEN");
+
+  // Nothing happened: the project is still active, and no project has the forged name.
+  const project = await admin.request.get(`/api/v1/projects/${id}`);
+  expect(await project.json()).toMatchObject({ status: "active" });
+  const names: string[] = [];
+  for (let cursor: string | null = null, pages = 0; pages < 50; pages++) {
+    const listed = await admin.request.get(
+      `/api/projects${cursor === null ? "" : `?cursor=${encodeURIComponent(cursor)}`}`,
+    );
+    const page = (await listed.json()) as { projects: { name: string }[]; nextCursor: string | null };
+    names.push(...page.projects.map((p) => p.name));
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  expect(names).not.toContain(forged);
+});

@@ -5,7 +5,7 @@
  * `fetchMutation` from `convex/nextjs`. The Convex functions do every permission check.
  *
  * GET  /api/projects?cursor=…  → { projects, nextCursor }
- * POST /api/projects { name }  → 201 { id }
+ * POST /api/projects { name }  → 201 { id }; only from this app's pages, as JSON (lib/http/same-origin.ts)
  */
 import { fetchMutation, fetchQuery } from "convex/nextjs";
 import { ConvexError } from "convex/values";
@@ -13,6 +13,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { api } from "@/convex/_generated/api";
 import { getConvexToken } from "@/lib/auth/server";
 import { convexUrl } from "@/lib/env";
+import { refuseCrossSite } from "@/lib/http/same-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -61,6 +62,8 @@ export async function GET(request: NextRequest) {
 }
 
 export async function POST(request: NextRequest) {
+  const refused = refuseCrossSite(request, { requireJson: true });
+  if (refused !== null) return refused;
   const token = await tokenOrProblem();
   if (typeof token !== "string") return token;
   let body: unknown;

@@ -2,11 +2,13 @@
  * A proxy to the deployment's HTTP API (`/api/v1` on the Convex site URL), as a backend-for-frontend
  * would run one: the browser calls this origin with its session cookie, the server adds the user's
  * Convex token as `Authorization: Bearer …` and forwards method, path, query and JSON body. Answers
- * (status, JSON errors, `Location`) pass through unchanged; the API does every check.
+ * (status, JSON errors, `Location`) pass through unchanged; the API does every check. A request that
+ * changes state must come from this app's pages, with a JSON body if any (lib/http/same-origin.ts).
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { getConvexToken } from "@/lib/auth/server";
 import { convexSiteUrl } from "@/lib/env";
+import { refuseCrossSite } from "@/lib/http/same-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +17,8 @@ const FORWARDED_RESPONSE_HEADERS = ["content-type", "location", "allow", "www-au
 const TIMEOUT_MS = 10_000;
 
 async function forward(request: NextRequest, { params }: { params: Promise<{ path: string[] }> }) {
+  const refused = refuseCrossSite(request);
+  if (refused !== null) return refused;
   const token = await getConvexToken();
   if (token === null) {
     return NextResponse.json({ error: { code: "UNAUTHENTICATED", message: "Sign in first." } }, { status: 401 });
