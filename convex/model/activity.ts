@@ -41,11 +41,12 @@ export async function listActivity(
   tenant: Tenant,
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<ActivityView>> {
-  const result = await db
-    .query("activity")
-    .withIndex("by_orgId", (q) => q.eq("orgId", tenant.org._id))
-    .order("desc")
-    .paginate(boundedPage(paginationOpts));
+  const result = await boundedPage(db, paginationOpts, {
+    table: "activity",
+    keyFields: ["_creationTime", "_id"],
+    order: "desc",
+    query: (bounds) => db.query("activity").withIndex("by_orgId", (q) => bounds(q.eq("orgId", tenant.org._id))),
+  });
   return await mapPage(result, async (entry) => ({
     _id: entry._id,
     _creationTime: entry._creationTime,

@@ -46,10 +46,15 @@ export async function listMembers(
   tenant: Tenant,
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<MemberView>> {
-  const result = await db
-    .query("memberships")
-    .withIndex("by_orgId_and_deletedAt", (q) => q.eq("orgId", tenant.org._id).eq("deletedAt", undefined))
-    .paginate(boundedPage(paginationOpts));
+  const result = await boundedPage(db, paginationOpts, {
+    table: "memberships",
+    keyFields: ["_creationTime", "_id"],
+    order: "asc",
+    query: (bounds) =>
+      db
+        .query("memberships")
+        .withIndex("by_orgId_and_deletedAt", (q) => bounds(q.eq("orgId", tenant.org._id).eq("deletedAt", undefined))),
+  });
   return await mapPage(result, async (membership) => ({
     _id: membership._id,
     user: await loadPerson(db, membership.userId),

@@ -86,10 +86,15 @@ export async function listProjects(
   status: "active" | "archived",
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<ProjectView>> {
-  const result = await db
-    .query("projects")
-    .withIndex("by_orgId_and_status", (q) => q.eq("orgId", tenant.org._id).eq("status", status))
-    .paginate(boundedPage(paginationOpts));
+  const result = await boundedPage(db, paginationOpts, {
+    table: "projects",
+    keyFields: ["_creationTime", "_id"],
+    order: "asc",
+    query: (bounds) =>
+      db
+        .query("projects")
+        .withIndex("by_orgId_and_status", (q) => bounds(q.eq("orgId", tenant.org._id).eq("status", status))),
+  });
   return await mapPage(result, (project) => toView(db, project));
 }
 

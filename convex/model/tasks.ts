@@ -5,7 +5,7 @@ import type { DatabaseReader, MutationCtx } from "../_generated/server";
 import { recordActivity } from "./activity";
 import { adjustTaskCounts } from "./counters";
 import { appError } from "./errors";
-import { boundedPage, mapPage } from "./pagination";
+import { boundedPage, mapPage, type PageBounds } from "./pagination";
 import { getProject, getProjectOrThrow, getWritableProjectOrThrow } from "./projects";
 import { getMembership, type Tenant } from "./tenant";
 import { cleanText } from "./text";
@@ -79,11 +79,16 @@ export async function getTaskView(db: DatabaseReader, tenant: Tenant, id: Id<"ta
   return task === null ? null : await toView(db, task);
 }
 
-function columnQuery(db: DatabaseReader, task: Pick<Doc<"tasks">, "orgId" | "projectId">, status: TaskStatus) {
+function columnQuery(
+  db: DatabaseReader,
+  task: Pick<Doc<"tasks">, "orgId" | "projectId">,
+  status: TaskStatus,
+  bounds: PageBounds = (q) => q,
+) {
   return db
     .query("tasks")
     .withIndex("by_orgId_and_projectId_and_status_and_position", (q) =>
-      q.eq("orgId", task.orgId).eq("projectId", task.projectId).eq("status", status),
+      bounds(q.eq("orgId", task.orgId).eq("projectId", task.projectId).eq("status", status)),
     );
 }
 
@@ -96,9 +101,12 @@ export async function listTasks(
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<TaskView>> {
   const project = await getProjectOrThrow(db, tenant, projectId);
-  const result = await columnQuery(db, { orgId: tenant.org._id, projectId: project._id }, status).paginate(
-    boundedPage(paginationOpts),
-  );
+  const result = await boundedPage(db, paginationOpts, {
+    table: "tasks",
+    keyFields: ["position", "_creationTime", "_id"],
+    order: "asc",
+    query: (bounds) => columnQuery(db, { orgId: tenant.org._id, projectId: project._id }, status, bounds),
+  });
   return await mapPage(result, (task) => toView(db, task));
 }
 
@@ -109,13 +117,17 @@ export async function listAssignedToMe(
   status: TaskStatus | undefined,
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<TaskView>> {
-  const result = await db
-    .query("tasks")
-    .withIndex("by_orgId_and_assigneeId_and_status", (q) => {
-      const mine = q.eq("orgId", tenant.org._id).eq("assigneeId", tenant.user._id);
-      return status === undefined ? mine : mine.eq("status", status);
-    })
-    .paginate(boundedPage(paginationOpts));
+  const result = await boundedPage(db, paginationOpts, {
+    table: "tasks",
+    // Without a status the list runs across the statuses, so the status is part of a row's position.
+    keyFields: status === undefined ? ["status", "_creationTime", "_id"] : ["_creationTime", "_id"],
+    order: "asc",
+    query: (bounds) =>
+      db.query("tasks").withIndex("by_orgId_and_assigneeId_and_status", (q) => {
+        const mine = q.eq("orgId", tenant.org._id).eq("assigneeId", tenant.user._id);
+        return status === undefined ? bounds(mine) : bounds(mine.eq("status", status));
+      }),
+  });
   // Tasks of a project being deleted are hidden at once, before their batch removes them.
   return await mapPage(result, async (task) =>
     (await getProject(db, tenant, task.projectId)) === null ? null : await toView(db, task),
