@@ -47,33 +47,59 @@ export type VerifiedToken = {
   expiresAt: number;
 };
 
-// Claims Convex turns into typed UserIdentity fields for OIDC (`domain`) providers.
-const OIDC_FIELDS: Record<string, string> = {
-  name: "name",
-  given_name: "givenName",
-  family_name: "familyName",
-  nickname: "nickname",
-  preferred_username: "preferredUsername",
-  profile: "profileUrl",
-  picture: "pictureUrl",
-  email: "email",
-  email_verified: "emailVerified",
-  gender: "gender",
-  birthdate: "birthday",
-  zoneinfo: "timezone",
-  locale: "language",
-  phone_number: "phoneNumber",
-  phone_number_verified: "phoneNumberVerified",
-  address: "address",
-  updated_at: "updatedAt",
+// Claims Convex turns into typed UserIdentity fields for OIDC (`domain`) providers (keybroker
+// `UserIdentity::from_token`), with the type each must have.
+const OIDC_FIELDS: Record<string, { field: string; type: "string" | "boolean" }> = {
+  name: { field: "name", type: "string" },
+  given_name: { field: "givenName", type: "string" },
+  family_name: { field: "familyName", type: "string" },
+  nickname: { field: "nickname", type: "string" },
+  preferred_username: { field: "preferredUsername", type: "string" },
+  profile: { field: "profileUrl", type: "string" },
+  picture: { field: "pictureUrl", type: "string" },
+  website: { field: "websiteUrl", type: "string" },
+  email: { field: "email", type: "string" },
+  email_verified: { field: "emailVerified", type: "boolean" },
+  gender: { field: "gender", type: "string" },
+  birthdate: { field: "birthday", type: "string" },
+  zoneinfo: { field: "timezone", type: "string" },
+  locale: { field: "language", type: "string" },
+  phone_number: { field: "phoneNumber", type: "string" },
+  phone_number_verified: { field: "phoneNumberVerified", type: "boolean" },
 };
 // ID-token claims the OIDC library consumes itself; they never become custom claims.
-const OIDC_CONSUMED = new Set(["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp"]);
-const OIDC_CONSUMED_HASHES = new Set(["at_hash", "c_hash", "website"]);
+const OIDC_CONSUMED = new Set([
+  "iss",
+  "sub",
+  "aud",
+  "exp",
+  "iat",
+  "auth_time",
+  "nonce",
+  "acr",
+  "amr",
+  "azp",
+  "at_hash",
+  "c_hash",
+  "address",
+  "updated_at",
+]);
 // Registered JWT claims, which a customJwt provider does not pass on.
 const JWT_REGISTERED = new Set(["iss", "sub", "aud", "exp", "nbf", "iat", "jti"]);
 // Convex drops these because they change on every refresh and would defeat its query cache.
 const DROPPED = new Set(["jti", "nbf", "fva"]);
+/**
+ * UserIdentity's own fields. They come only from their JWT claims (`sub`, `iss`, `email`, …); a
+ * custom claim spelled like one of them never takes its place.
+ */
+const IDENTITY_FIELDS = new Set([
+  "tokenIdentifier",
+  "subject",
+  "issuer",
+  ...Object.values(OIDC_FIELDS).map(({ field }) => field),
+  "address",
+  "updatedAt",
+]);
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "");
 
@@ -82,30 +108,47 @@ function audiences(payload: JWTPayload): string[] {
   return Array.isArray(payload.aud) ? payload.aud.filter((aud): aud is string => typeof aud === "string") : [];
 }
 
-/** The identity Convex gives functions for a verified token from a `domain` (OIDC) provider. */
+/** As chrono's `to_rfc3339` writes a UTC time: `2024-01-02T03:04:05+00:00`. */
+function rfc3339(seconds: number): string {
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace(/\.000Z$/, "+00:00")
+    .replace(/Z$/, "+00:00");
+}
+
+/**
+ * The identity Convex gives functions for a verified token from a `domain` (OIDC) provider:
+ * typed fields from the standard claims, every other claim as it is (nested claims such as Clerk's
+ * `o` stay one claim). A standard claim of the wrong type makes the token invalid, as in the OIDC
+ * library a deployment uses.
+ */
 export function identityFromOidcClaims(payload: JWTPayload): UserIdentity {
   const issuer = String(payload.iss);
   const subject = String(payload.sub);
-  const identity: Record<string, JSONValue> = { tokenIdentifier: `${issuer}|${subject}`, subject, issuer };
+  const custom: Record<string, JSONValue> = {};
+  const typed: Record<string, JSONValue> = {};
   for (const [claim, value] of Object.entries(payload)) {
     if (value === undefined) continue;
-    const field = OIDC_FIELDS[claim];
-    if (field !== undefined) {
-      if (claim === "updated_at" && typeof value === "number") {
-        identity[field] = new Date(value * 1000).toISOString();
-      } else if (claim === "address" && typeof value === "object" && value !== null) {
-        const formatted = (value as { formatted?: unknown }).formatted;
-        if (typeof formatted === "string") identity[field] = formatted;
-      } else {
-        identity[field] = value as JSONValue;
+    const standard = OIDC_FIELDS[claim];
+    if (standard !== undefined) {
+      if (typeof value !== standard.type) {
+        throw new AuthFailure(
+          "InvalidAuthHeader",
+          `Could not parse as id token: claim ${claim} is not a ${standard.type}`,
+        );
       }
+      typed[standard.field] = value as JSONValue;
       continue;
     }
-    if (OIDC_CONSUMED.has(claim) || OIDC_CONSUMED_HASHES.has(claim) || DROPPED.has(claim)) continue;
-    // Nested claims such as Clerk's `o` stay one claim.
-    identity[claim] = value as JSONValue;
+    if (claim === "updated_at" && typeof value === "number") typed.updatedAt = rfc3339(value);
+    if (claim === "address" && typeof value === "object" && value !== null) {
+      const formatted = (value as { formatted?: unknown }).formatted;
+      if (typeof formatted === "string") typed.address = formatted;
+    }
+    if (OIDC_CONSUMED.has(claim) || DROPPED.has(claim) || IDENTITY_FIELDS.has(claim)) continue;
+    custom[claim] = value as JSONValue;
   }
-  return identity as UserIdentity;
+  return { ...custom, ...typed, tokenIdentifier: `${issuer}|${subject}`, subject, issuer } as UserIdentity;
 }
 
 function flatten(prefix: string, value: Record<string, unknown>, into: Record<string, JSONValue>): void {
@@ -119,13 +162,18 @@ function flatten(prefix: string, value: Record<string, unknown>, into: Record<st
   }
 }
 
-/** The identity Convex gives functions for a verified token from a `customJwt` provider. */
+/**
+ * The identity Convex gives functions for a verified token from a `customJwt` provider: `subject`,
+ * `issuer` and `tokenIdentifier` from `sub` and `iss`; every other claim flattened into dotted names
+ * (keybroker `UserIdentity::from_custom_jwt`). No claim replaces those three.
+ */
 export function identityFromCustomJwtClaims(payload: JWTPayload): UserIdentity {
   const issuer = String(payload.iss);
   const subject = String(payload.sub);
   const custom: Record<string, JSONValue> = {};
   flatten("", Object.fromEntries(Object.entries(payload).filter(([claim]) => !JWT_REGISTERED.has(claim))), custom);
   delete custom.fva;
+  for (const reserved of ["tokenIdentifier", "subject", "issuer"]) delete custom[reserved];
   return { ...custom, tokenIdentifier: `${issuer}|${subject}`, subject, issuer } as UserIdentity;
 }
 

@@ -4,12 +4,16 @@
  * shared by every caller with the same identity, pagination journals, and commit notifications.
  */
 import { AsyncLocalStorage, type AsyncResource } from "node:async_hooks";
+import { homedir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { convexTest, type TestConvexForDataModel } from "convex-test";
 import { makeFunctionReference, type GenericDataModel, type SchemaDefinition, type UserIdentity } from "convex/server";
-import { convexToJson, type JSONValue, type Value } from "convex/values";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { attachInternals, type EngineInternals } from "./convex-test-internals";
 import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
 import type { QueryJournal } from "./protocol";
+import { argsKey } from "./values";
 
 type Test = TestConvexForDataModel<GenericDataModel>;
 export type Modules = Record<string, () => Promise<unknown>>;
@@ -74,6 +78,14 @@ function holdsFor(dependence: IdentityDependence, caller: Caller): boolean {
 
 /** convex-test's marker for "to the end of the range". */
 const END_CURSOR = "_end_cursor";
+/** A deployment refuses a page of more items than one transaction may read (TRANSACTION_MAX_READ_SIZE_ROWS). */
+const MAX_PAGE_SIZE = 16384;
+/**
+ * A page whose end the client supplies (its journal, or `endCursor`) holds at most this many times
+ * `numItems`: past it the real clients split a page themselves (use_paginated_query.ts,
+ * paginated_query_client.ts), so a page that grew further comes back `SplitRequired`.
+ */
+const PAGE_GROWTH_LIMIT = 2;
 const CACHE_LIMIT = 5000;
 const COMMIT_LOG_LIMIT = 1024;
 
@@ -84,6 +96,25 @@ export function canonicalizeUdfPath(udfPath: string): string {
   const name = separator === -1 ? "default" : udfPath.slice(separator + 1);
   if (modulePath.endsWith(".js")) modulePath = modulePath.slice(0, -3);
   return `${modulePath}:${name}`;
+}
+
+/**
+ * A cursor as convex-test makes them: its end marker, or the JSON list of a row's sort keys. Anything
+ * else is refused with the error a deployment gives, which the real clients answer by starting over.
+ */
+function checkCursor(cursor: string | null | undefined): void {
+  if (cursor === null || cursor === undefined || cursor === END_CURSOR) return;
+  try {
+    const keys: unknown = JSON.parse(cursor);
+    if (!Array.isArray(keys)) throw new Error("not a list");
+    for (const key of keys) {
+      if (key === null) continue;
+      if (typeof key !== "string") throw new Error("not a key");
+      jsonToConvex(JSON.parse(key) as JSONValue);
+    }
+  } catch {
+    throw new Error("InvalidCursor: this cursor was not made by this query");
+  }
 }
 
 function parseJournal(journal: QueryJournal | undefined): string | undefined {
@@ -100,14 +131,61 @@ function isConvexError(error: unknown): error is Error & { data: Value } {
   return typeof error === "object" && error !== null && Symbol.for("ConvexError") in error;
 }
 
+/**
+ * Removes this machine's file paths from text a caller receives: the deployment's directory
+ * becomes `../<name>` as in a deployment's stack traces; the project's and the home directory's
+ * paths become relative.
+ */
+export class PathRedactor {
+  private readonly replacements: [RegExp, string][];
+
+  constructor(readonly sourceDir: string) {
+    const roots: [string, string][] = [
+      [sourceDir, `../${path.basename(sourceDir)}`],
+      [path.dirname(sourceDir), ".."],
+      [process.cwd(), "."],
+      [homedir(), "~"],
+    ];
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    this.replacements = roots
+      .filter(([root]) => root.length > 1)
+      .flatMap(([root, to]): [string, string][] => [
+        [pathToFileURL(root).href, to],
+        [root, to],
+      ])
+      .sort((a, b) => b[0].length - a[0].length)
+      // Whole path segments only: `/home/al` must not eat into `/home/alice`.
+      .map(([from, to]): [RegExp, string] => [new RegExp(`${escape(from)}(?![\\w.-])`, "g"), to]);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const [from, to] of this.replacements) out = out.replace(from, () => to);
+    return out;
+  }
+
+  /** Whether a stack frame points into the deployment's own code (not this server, not node_modules). */
+  ownFrame(line: string): boolean {
+    return (
+      (line.includes(this.sourceDir + path.sep) || line.includes(pathToFileURL(this.sourceDir).href + "/")) &&
+      !line.includes("node_modules")
+    );
+  }
+}
+
 /** The error as a Convex deployment reports it: `Uncaught Name: message` and the app's frames. */
-export function describeFailure(error: unknown): { errorMessage: string; errorData?: JSONValue } {
+export function describeFailure(
+  error: unknown,
+  redactor?: PathRedactor,
+): { errorMessage: string; errorData?: JSONValue } {
   const e = error instanceof Error ? error : new Error(String(error));
   const frames = (e.stack ?? "")
     .split("\n")
-    .filter((line) => line.startsWith("    at ") && !line.includes("node_modules") && !line.includes("node:"))
+    .filter((line) => line.startsWith("    at ") && (redactor === undefined || redactor.ownFrame(line)))
+    .filter((line) => !line.includes("node_modules") && !line.includes("node:"))
     .slice(0, 5);
-  const errorMessage = [`Uncaught ${e.name}: ${e.message}`, ...frames].join("\n");
+  const text = [`Uncaught ${e.name}: ${e.message}`, ...frames].join("\n");
+  const errorMessage = redactor === undefined ? text : redactor.redact(text);
   if (isConvexError(error)) return { errorMessage, errorData: convexToJson(error.data) };
   return { errorMessage };
 }
@@ -184,6 +262,8 @@ export type EngineOptions = {
   print: boolean;
   /** The server's root async context, for work started by hooks that fire inside a function. */
   scope: AsyncResource;
+  /** The deployment's directory: error messages and log lines name it relatively, never by its path. */
+  sourceDir?: string;
 };
 
 export class Engine {
@@ -191,6 +271,7 @@ export class Engine {
   private readonly t: Test;
   private readonly resolver: FunctionResolver;
   private readonly print: boolean;
+  private readonly redactor: PathRedactor | undefined;
   private readonly accessors = new Map<string, Test>();
   private readonly trackStorage = new AsyncLocalStorage<ReadTracker>();
   private readonly journalStorage = new AsyncLocalStorage<JournalState>();
@@ -209,6 +290,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     const modules = memoize(options.modules);
     this.print = options.print;
+    this.redactor = options.sourceDir === undefined ? undefined : new PathRedactor(options.sourceDir);
     this.resolver = new FunctionResolver(modules);
     this.t = convexTest({ ...(options.schema !== null && { schema: options.schema }), modules }) as unknown as Test;
     this.internals = attachInternals(this.t);
@@ -279,19 +361,19 @@ export class Engine {
 
   /**
    * Runs a query for a caller, from the shared cache when an equal call (same function, arguments,
-   * identity and journal) has not been invalidated by a commit since.
+   * identity and journal) has not been invalidated by a commit since. Arguments are keyed by their
+   * `convexToJson` form, which is one-to-one with the value; failures are never shared.
    */
   async query(call: {
     udfPath: string;
     args: Record<string, Value>;
-    argsKey: string;
     caller: Caller;
     journal?: QueryJournal;
     /** Internal functions are only reachable from other functions. */
     publicOnly: boolean;
   }): Promise<QueryResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
-    const baseKey = `${udfPath}\u0000${call.argsKey}\u0000${call.journal ?? ""}`;
+    const baseKey = JSON.stringify([udfPath, argsKey(call.args), call.journal ?? null, call.publicOnly]);
     // After a commit every subscriber asks at once. Runs of the same call wait for the one in
     // flight and take its result when it holds for them, so each distinct reader runs it once.
     for (;;) {
@@ -345,7 +427,8 @@ export class Engine {
         : `error${JSON.stringify([outcome.errorMessage, outcome.errorData ?? null])}`,
       stale,
     };
-    if (!stale) this.store(baseKey, result, tracker, call.caller);
+    // As a deployment: failures are not cached, so one caller's error never reaches another.
+    if (!stale && outcome.ok) this.store(baseKey, result, tracker, call.caller);
     return result;
   }
 
@@ -388,7 +471,7 @@ export class Engine {
     try {
       return await logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init));
     } catch (error) {
-      const { errorMessage } = describeFailure(error);
+      const { errorMessage } = describeFailure(error, this.redactor);
       printFunctionLine(log, errorMessage, "error");
       return new Response(errorMessage, { status: 500 });
     } finally {
@@ -445,14 +528,19 @@ export class Engine {
     const log: LogCollector = collector(kind, udfPath, this.print);
     try {
       const value = (await logStorage.run(log, () => run(this.accessor(caller)))) as Value;
-      return { ok: true, value: convexToJson(value), logLines: log.lines };
+      return { ok: true, value: convexToJson(value), logLines: this.redactLines(log.lines) };
     } catch (error) {
-      const failure = describeFailure(error);
+      const failure = describeFailure(error, this.redactor);
       printFunctionLine(log, failure.errorMessage, "error");
-      return { ok: false, ...failure, logLines: log.lines };
+      return { ok: false, ...failure, logLines: this.redactLines(log.lines) };
     } finally {
       log.open = false;
     }
+  }
+
+  private redactLines(lines: string[]): string[] {
+    const redactor = this.redactor;
+    return redactor === undefined ? lines : lines.map((line) => redactor.redact(line));
   }
 
   private accessor(caller: Caller): Test {
@@ -470,18 +558,50 @@ export class Engine {
    * Gapless pagination, as Convex's journals give it: a subscribed page keeps ending where its
    * first run ended (its journal's end cursor), so rows inserted before that point grow the page
    * instead of pushing rows into a gap before the next page.
+   *
+   * The end then comes from the client (its journal, or an `endCursor` argument), so it must not
+   * let one page read without bound: past PAGE_GROWTH_LIMIT × numItems rows the page stops and comes
+   * back `SplitRequired` with a `splitCursor`, and the real clients split it in two.
    */
   private async queryPage(jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
     const journal = this.journalStorage.getStore();
-    const args = JSON.parse(jsonArgs) as { endCursor?: string | null };
-    if ((args.endCursor === null || args.endCursor === undefined) && journal?.endCursor !== undefined) {
-      args.endCursor = journal.endCursor;
+    const args = JSON.parse(jsonArgs) as {
+      cursor: string | null;
+      endCursor?: string | null;
+      pageSize: unknown;
+      maximumRowsRead?: number;
+    };
+    const { pageSize } = args;
+    if (typeof pageSize !== "number" || !Number.isInteger(pageSize) || pageSize < 1) {
+      throw new Error("NoDocumentsForPagination: Must request at least 1 document while paginating");
     }
-    const result = JSON.parse(await next(JSON.stringify(args))) as { continueCursor: string; isDone: boolean };
-    if (typeof args.endCursor === "string" && args.endCursor !== END_CURSOR) {
-      // convex-test reports isDone when the row at endCursor was deleted; the page still ends there.
-      result.continueCursor = args.endCursor;
-      result.isDone = false;
+    if (pageSize > MAX_PAGE_SIZE) throw new Error(`PageSizeTooLarge: Requested too many items: ${pageSize}`);
+    checkCursor(args.cursor);
+    const end = typeof args.endCursor === "string" ? args.endCursor : journal?.endCursor;
+    let cap: number | undefined;
+    if (end !== undefined) {
+      checkCursor(end);
+      args.endCursor = end;
+      cap = PAGE_GROWTH_LIMIT * pageSize;
+      // One row past the bound tells a page that outgrew it from one that fills it exactly.
+      args.maximumRowsRead = Math.min(args.maximumRowsRead ?? Number.POSITIVE_INFINITY, cap + 1);
+    }
+    const result = JSON.parse(await next(JSON.stringify(args))) as {
+      page: JSONValue[];
+      continueCursor: string;
+      isDone: boolean;
+      splitCursor?: string | null;
+      pageStatus?: string | null;
+    };
+    if (end !== undefined && cap !== undefined) {
+      if (result.page.length > cap || (result.pageStatus === "SplitRequired" && result.continueCursor !== end)) {
+        result.page = result.page.slice(0, cap);
+        result.pageStatus = "SplitRequired";
+      }
+      // As a deployment: a page with an end ends there, whatever it read (convex-test also reports
+      // isDone when the row at the end was deleted).
+      result.continueCursor = end;
+      result.isDone = end === END_CURSOR;
     }
     if (journal !== undefined) journal.recorded ??= result.continueCursor;
     return JSON.stringify(result);

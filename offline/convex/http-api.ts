@@ -6,9 +6,10 @@
  * - HTTP actions on the site port, routed by `convex/http.ts`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import type { Value } from "convex/values";
 import { AuthFailure, type TokenVerifier } from "./auth";
 import type { CallResult, Caller, Engine } from "./engine";
+import { decodeArgs, InvalidArgs } from "./values";
 
 /** What `ConvexHttpClient` treats as "the function failed" (as opposed to a transport error). */
 const STATUS_CODE_UDF_FAILED = 560;
@@ -19,11 +20,31 @@ const MAX_SITE_BODY = 20 * 1024 * 1024;
 export type HttpDeps = {
   engine: Engine;
   verifier: TokenVerifier;
+  /** What `GET /` and `/version` answer: no local paths (the console banner has them). */
   banner: string;
   log: (line: string) => void;
   /** False while whoever started the server is still setting it up (demo data): `/version` answers 503. */
   ready: () => boolean;
 };
+
+/**
+ * Loopback names only, with any port: a page on another site whose name was made to resolve to
+ * 127.0.0.1 (DNS rebinding) sends its own name as Host, and is refused.
+ */
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
+
+/** Whether a request's Host header names this machine's loopback interface. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}
+
+/** The answer to a request for another host name. */
+export function misdirected(res: ServerResponse): void {
+  sendJson(res, 421, {
+    code: "MisdirectedRequest",
+    message: "The offline Convex server answers requests for localhost, 127.0.0.1 and [::1] only.",
+  });
+}
 
 class HttpProblem extends Error {
   constructor(
@@ -75,23 +96,42 @@ const API_CORS = {
 
 type ApiRequest = { path: string; args: Record<string, Value> };
 
-function parseApiRequest(body: Buffer, argsForm: "array" | "object"): ApiRequest {
-  let parsed: { path?: unknown; args?: unknown; format?: unknown };
+function parseApiRequest(
+  body: Buffer,
+  argsForm: "array" | "object",
+  kind: "query" | "mutation" | "action",
+): ApiRequest {
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
+    parsed = JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpProblem(400, "BadJsonBody", "The request body is not JSON");
   }
-  if (typeof parsed.path !== "string") throw new HttpProblem(400, "BadRequest", "`path` must name a function");
-  if (parsed.format !== undefined && parsed.format !== "convex_encoded_json" && parsed.format !== "json") {
-    throw new HttpProblem(400, "BadRequest", `Unsupported format ${JSON.stringify(parsed.format)}`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new HttpProblem(400, "BadJsonBody", "The request body must be a JSON object");
   }
-  const raw = argsForm === "array" ? (Array.isArray(parsed.args) ? parsed.args[0] : undefined) : parsed.args;
-  const args = jsonToConvex((raw ?? {}) as JSONValue);
-  if (typeof args !== "object" || args === null || Array.isArray(args)) {
-    throw new HttpProblem(400, "BadRequest", "`args` must be an object");
+  const request = parsed as { path?: unknown; args?: unknown; format?: unknown };
+  if (typeof request.path !== "string" || request.path.length > 1024) {
+    throw new HttpProblem(400, "BadRequest", "`path` must name a function");
   }
-  return { path: parsed.path, args: args as Record<string, Value> };
+  if (request.format !== undefined && request.format !== "convex_encoded_json" && request.format !== "json") {
+    throw new HttpProblem(400, "BadRequest", "Unsupported `format`");
+  }
+  let raw: unknown;
+  if (argsForm === "array") {
+    if (request.args !== undefined && (!Array.isArray(request.args) || request.args.length > 1)) {
+      throw new HttpProblem(400, "BadRequest", "`args` must be [ {…} ]");
+    }
+    raw = request.args === undefined || request.args.length === 0 ? {} : request.args[0];
+  } else {
+    raw = request.args === undefined ? {} : request.args;
+  }
+  try {
+    return { path: request.path, args: decodeArgs(raw, kind).args };
+  } catch (error) {
+    if (error instanceof InvalidArgs) throw new HttpProblem(400, "BadRequest", error.message);
+    throw error;
+  }
 }
 
 function replyTo(res: ServerResponse, result: CallResult): void {
@@ -112,11 +152,22 @@ function replyTo(res: ServerResponse, result: CallResult): void {
   }
 }
 
+/** The function a `/api/function` body names, before its arguments are checked for that kind. */
+function parsePath(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { path?: unknown } | null;
+    return typeof parsed?.path === "string" ? parsed.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Requests on the main port that are not the WebSocket upgrade. */
 export function apiHandler(deps: HttpDeps) {
   const { engine, verifier } = deps;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://offline");
+    if (!isLoopbackHost(req.headers.host)) return misdirected(res);
     try {
       if (req.method === "OPTIONS") {
         res.writeHead(204, API_CORS).end();
@@ -148,20 +199,25 @@ export function apiHandler(deps: HttpDeps) {
         throw new HttpProblem(405, "MethodNotAllowed", `${url.pathname} takes POST`);
       }
       const body = await readBody(req, MAX_API_BODY);
-      const { path, args } = parseApiRequest(body, kind === "function" ? "object" : "array");
-      const caller = await callerFrom(req, verifier);
+      const peek = kind === "function" ? parsePath(body) : undefined;
       let resolvedKind = kind;
       if (kind === "function") {
-        const info = await engine.resolve(path);
+        const info = peek === undefined ? null : await engine.resolve(peek);
         resolvedKind = info?.kind === "mutation" || info?.kind === "action" ? info.kind : "query";
       }
+      const { path, args } = parseApiRequest(
+        body,
+        kind === "function" ? "object" : "array",
+        resolvedKind === "function" ? "query" : resolvedKind,
+      );
+      const caller = await callerFrom(req, verifier);
       const call = { udfPath: path, args, caller, publicOnly: true };
       const result =
         resolvedKind === "mutation"
           ? await engine.mutation(call)
           : resolvedKind === "action"
             ? await engine.action(call)
-            : await engine.query({ ...call, argsKey: JSON.stringify(args) });
+            : await engine.query(call);
       replyTo(res, result);
     } catch (error) {
       if (error instanceof AuthFailure) {
@@ -171,7 +227,12 @@ export function apiHandler(deps: HttpDeps) {
         sendJson(res, error.status, { code: error.code, message: error.message }, API_CORS);
       } else {
         deps.log(`http: ${(error as Error).stack ?? String(error)}`);
-        sendJson(res, 500, { code: "InternalServerError", message: (error as Error).message }, API_CORS);
+        sendJson(
+          res,
+          500,
+          { code: "InternalServerError", message: "Internal error in the offline server; see its log." },
+          API_CORS,
+        );
       }
     }
   };
@@ -184,6 +245,7 @@ export function apiHandler(deps: HttpDeps) {
 export function siteHandler(deps: HttpDeps) {
   const { engine, verifier } = deps;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!isLoopbackHost(req.headers.host)) return misdirected(res);
     try {
       const method = req.method ?? "GET";
       const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, MAX_SITE_BODY);
@@ -216,8 +278,14 @@ export function siteHandler(deps: HttpDeps) {
         sendJson(res, error.status, { code: error.code, message: error.message });
       } else {
         deps.log(`http action: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent) sendJson(res, 500, { code: "InternalServerError", message: (error as Error).message });
-        else res.end();
+        if (!res.headersSent) {
+          sendJson(res, 500, {
+            code: "InternalServerError",
+            message: "Internal error in the offline server; see its log.",
+          });
+        } else {
+          res.end();
+        }
       }
     }
   };

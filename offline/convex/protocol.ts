@@ -77,6 +77,14 @@ export type ServerMessage =
   | { type: "FatalError"; error: string }
   | { type: "Ping" };
 
+/** A client message a deployment would refuse: the connection gets a FatalError and is closed. */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
 /** Encodes a u64 timestamp as the client's `longToU64` does. */
 export function encodeTs(ts: bigint): string {
   const bytes = Buffer.alloc(8);
@@ -84,10 +92,11 @@ export function encodeTs(ts: bigint): string {
   return bytes.toString("base64");
 }
 
-/** Decodes the client's `longToU64` form; throws on anything that is not 8 bytes. */
+/** Decodes the client's `longToU64` form; throws on anything but the canonical base64 of 8 bytes. */
 export function decodeTs(encoded: string): bigint {
   const bytes = Buffer.from(encoded, "base64");
-  if (bytes.length !== 8) throw new Error(`Invalid u64 timestamp: ${encoded}`);
+  if (bytes.length !== 8 || bytes.toString("base64") !== encoded)
+    throw new ProtocolError(`Invalid u64 timestamp: ${encoded.slice(0, 40)}`);
   return bytes.readBigUInt64LE();
 }
 
@@ -107,53 +116,95 @@ export function encodeServerMessage(message: ServerMessage): string {
   }
 }
 
+/** Query ids, request ids, query-set and identity versions are u32 on a deployment. */
+export const MAX_U32 = 2 ** 32 - 1;
+/** Generous bounds on strings a client sends, so none of them can be made to hold megabytes. */
+const MAX_UDF_PATH = 1024;
+const MAX_SHORT_TEXT = 4096;
+const MAX_JOURNAL = 64 * 1024;
+const MAX_TOKEN = 64 * 1024;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isArgs(value: unknown): value is JSONValue[] {
-  return Array.isArray(value) && value.length === 1 && isRecord(value[0]);
-}
+const isU32 = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_U32;
 
-/** Parses one client frame; throws with a message naming what is wrong. */
+const isText = (value: unknown, max: number): value is string => typeof value === "string" && value.length <= max;
+
+/** Parses and checks one client frame; throws ProtocolError naming what is wrong. */
 export function parseClientMessage(text: string): ClientMessage {
-  const message: unknown = JSON.parse(text);
-  if (!isRecord(message) || typeof message.type !== "string") throw new Error("Message has no type");
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    throw new ProtocolError("Received invalid JSON on websocket");
+  }
+  if (!isRecord(message) || typeof message.type !== "string") throw new ProtocolError("Message has no type");
+  const type = message.type.slice(0, 40);
   const fail = (what: string): never => {
-    throw new Error(`Malformed ${String(message.type)} message: ${what}`);
+    throw new ProtocolError(`Malformed ${type} message: ${what}`);
+  };
+  const u32 = (value: unknown, what: string) => {
+    if (!isU32(value)) fail(`${what} must be a whole number from 0 to ${MAX_U32}`);
+  };
+  const args = (value: unknown) => {
+    if (!Array.isArray(value) || value.length !== 1 || !isRecord(value[0])) fail("args must be [ {…} ]");
+  };
+  const componentPath = (value: unknown) => {
+    // Only the app's own functions are served here: no components.
+    if (value !== undefined && value !== null && value !== "") fail("componentPath: components are not supported");
   };
   switch (message.type) {
     case "Connect":
-      if (typeof message.sessionId !== "string") fail("sessionId");
-      if (message.maxObservedTimestamp !== undefined && typeof message.maxObservedTimestamp !== "string") {
-        fail("maxObservedTimestamp");
+      if (!isText(message.sessionId, 64)) fail("sessionId");
+      u32(message.connectionCount, "connectionCount");
+      if (message.lastCloseReason !== undefined && message.lastCloseReason !== null) {
+        if (!isText(message.lastCloseReason, MAX_SHORT_TEXT)) fail("lastCloseReason");
+      }
+      if (message.maxObservedTimestamp !== undefined && message.maxObservedTimestamp !== null) {
+        if (!isText(message.maxObservedTimestamp, 16)) fail("maxObservedTimestamp");
+        decodeTs(message.maxObservedTimestamp as string);
+      }
+      if (message.clientTs !== undefined && message.clientTs !== null && !Number.isSafeInteger(message.clientTs)) {
+        fail("clientTs must be a whole number of milliseconds");
       }
       break;
     case "ModifyQuerySet": {
-      if (typeof message.baseVersion !== "number" || typeof message.newVersion !== "number") fail("versions");
-      if (!Array.isArray(message.modifications)) fail("modifications");
+      u32(message.baseVersion, "baseVersion");
+      u32(message.newVersion, "newVersion");
+      if (!Array.isArray(message.modifications)) fail("modifications must be an array");
       for (const modification of message.modifications as unknown[]) {
-        if (!isRecord(modification) || typeof modification.queryId !== "number") fail("modification");
+        if (!isRecord(modification)) fail("each modification must be an object");
         const m = modification as Record<string, unknown>;
+        u32(m.queryId, "queryId");
         if (m.type === "Add") {
-          if (typeof m.udfPath !== "string" || !isArgs(m.args)) fail("Add");
+          if (!isText(m.udfPath, MAX_UDF_PATH)) fail("udfPath");
+          args(m.args);
+          if (m.journal !== undefined && m.journal !== null && !isText(m.journal, MAX_JOURNAL)) fail("journal");
+          componentPath(m.componentPath);
         } else if (m.type !== "Remove") {
-          fail(`modification type ${String(m.type)}`);
+          fail(`modification type ${String(m.type).slice(0, 40)}`);
         }
       }
       break;
     }
     case "Mutation":
     case "Action":
-      if (typeof message.requestId !== "number" || typeof message.udfPath !== "string" || !isArgs(message.args)) {
-        fail("requestId, udfPath or args");
-      }
+      u32(message.requestId, "requestId");
+      if (!isText(message.udfPath, MAX_UDF_PATH)) fail("udfPath");
+      args(message.args);
+      componentPath(message.componentPath);
       break;
     case "Authenticate":
-      if (typeof message.baseVersion !== "number") fail("baseVersion");
-      if (message.tokenType !== "None" && typeof message.value !== "string") fail("value");
+      u32(message.baseVersion, "baseVersion");
+      if (message.tokenType === "None") break;
+      if (message.tokenType !== "User" && message.tokenType !== "Admin") fail("tokenType");
+      if (!isText(message.value, MAX_TOKEN)) fail("value");
       break;
     case "Event":
+      if (!isText(message.eventType, MAX_SHORT_TEXT)) fail("eventType");
       break;
     default:
       fail("unknown type");

@@ -1,5 +1,7 @@
 // @vitest-environment node
 /** Data, subscriptions and scheduled jobs across a restart of the offline server; ids never repeat. */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { simpleClient, startFixture, watch } from "./test-support";
@@ -66,6 +68,29 @@ test("data and subscriptions survive a restart; ids and timestamps never repeat,
     expect(idNumber(afterReset)).toBeGreaterThan(idNumber(after));
   } finally {
     await watcher.close();
+    await writer.close();
+  }
+});
+
+test("a clock an older version let a client push to the end of the u64 range starts again from now", async () => {
+  const { client: writer } = simpleClient(fixture.server.url);
+  try {
+    await writer.mutation(send, { body: "before the clock was poisoned" });
+    await fixture.server.close();
+    const file = path.join(fixture.dataDir, "convex", "db.json");
+    const stored = JSON.parse(readFileSync(file, "utf8")) as { lastCommitTs: string };
+    writeFileSync(file, JSON.stringify({ ...stored, lastCommitTs: (2n ** 64n - 1n).toString() }));
+    fixture.server = await fixture.start();
+    expect(fixture.server.engine.internals.currentTs()).toBeLessThan(BigInt(Date.now() + 60_000) * 1_000_000n);
+    const { client: fresh } = simpleClient(fixture.server.url);
+    try {
+      const seen = watch<Message[]>((onValue, onError) => fresh.onUpdate(list, {}, onValue, onError));
+      await fresh.mutation(send, { body: "after the repair" });
+      await seen.until((v) => bodies(v).includes("after the repair"), "a write after the repair");
+    } finally {
+      await fresh.close();
+    }
+  } finally {
     await writer.close();
   }
 });

@@ -2,7 +2,10 @@
  * The offline Convex server: the project's own `convex/` functions on convex-test's engine, served
  * to the real Convex clients over the sync protocol (WebSocket), the HTTP API, and HTTP actions on
  * the site port. Data lives on disk and survives restarts. For development and tests only: it runs
- * one function at a time, keeps everything in memory, and listens on 127.0.0.1 only.
+ * one function at a time, keeps everything in memory, listens on 127.0.0.1 only and answers only
+ * requests addressed to a loopback name (`localhost`, `127.0.0.1`, `[::1]`), so a page on another
+ * site cannot reach it through DNS rebinding. Its data directory is its owner's only (0700, files
+ * 0600), and what it answers over HTTP names no file on this machine.
  */
 import { AsyncResource } from "node:async_hooks";
 import { createServer, type Server } from "node:http";
@@ -13,7 +16,7 @@ import type { SchemaDefinition } from "convex/server";
 import { convexModules } from "../modules";
 import { loadProviders, TokenVerifier } from "./auth";
 import { Engine, type Modules } from "./engine";
-import { apiHandler, siteHandler } from "./http-api";
+import { apiHandler, isLoopbackHost, siteHandler } from "./http-api";
 import { installConsoleCapture } from "./logs";
 import { Persistence } from "./persistence";
 import { OfflineScheduler } from "./scheduler";
@@ -109,9 +112,13 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     modules,
     print,
     scope,
+    sourceDir: convexDir,
   });
   await engine.ready;
   engine.internals.restore(snapshot, persistence.idFloor());
+  // The clock is the server's own and starts at least at now: every timestamp a client saw from an
+  // earlier run (even one whose data was since reset) is behind it, and no client moves it.
+  engine.internals.advanceTsTo(BigInt(Date.now()) * 1_000_000n);
   const { providers, problem } = await loadProviders(convexDir);
   const verifier = new TokenVerifier(providers);
 
@@ -171,8 +178,16 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     ...(resumed > 0 ? [`  scheduled  ${resumed} job(s) from the last run resumed`] : []),
     ...cronLines.map((line) => `  cron       ${line}`),
   ].join("\n");
+  // Callers over HTTP see what the server is, not where it keeps things on this machine.
+  const publicBanner = [
+    "offline Convex server — for local development and tests, not for production",
+    `  api        ${url}  (WebSocket sync and HTTP API)`,
+    `  http       ${siteUrl}  (HTTP actions)`,
+    `  functions  ${engine.moduleCount} modules`,
+    `  data       ${snapshot === null ? "new, empty" : `${documentCount} documents`}`,
+  ].join("\n");
   let ready = !options.startNotReady;
-  const deps = { engine, verifier, banner, log, ready: () => ready };
+  const deps = { engine, verifier, banner: publicBanner, log, ready: () => ready };
   const handleApi = apiHandler(deps);
   const handleSite = siteHandler(deps);
   // The handlers answer every failure themselves; nothing is left for the promise to carry.
@@ -181,6 +196,10 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   api.on("upgrade", (req, socket, head) => {
+    if (!isLoopbackHost(req.headers.host)) {
+      socket.end("HTTP/1.1 421 Misdirected Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
     const pathname = new URL(req.url ?? "/", "http://offline").pathname;
     if (!/^\/api\/[^/]+\/sync$/.test(pathname)) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
@@ -191,7 +210,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
       (socket as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
       const session = new SyncSession(ws, { engine, verifier, log });
       sessions.add(session);
-      ws.on("message", (data) => session.receive(data.toString()));
+      ws.on("message", (data, isBinary) => session.receive(data, isBinary));
       ws.on("close", () => {
         session.close();
         sessions.delete(session);

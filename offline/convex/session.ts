@@ -5,15 +5,21 @@
  * the re-runs after commits) goes through one queue, so Transitions leave in order and each starts
  * at the version the client is at, as `remote_query_set.ts` insists. Actions run beside the queue:
  * they may take long and the client does not order their responses.
+ *
+ * Every message is checked as a deployment checks it (convex-backend crates/sync): a malformed one,
+ * one that names versions the connection is not at, or one past the limits per connection gets this
+ * client a FatalError and its connection closed; nobody else notices. No message moves the
+ * server's commit clock.
  */
-import type { WebSocket } from "ws";
-import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import type { RawData, WebSocket } from "ws";
+import type { JSONValue, Value } from "convex/values";
 import { AuthFailure, type TokenVerifier } from "./auth";
 import type { Caller, Engine, QueryResult } from "./engine";
 import {
   decodeTs,
   encodeServerMessage,
   parseClientMessage,
+  ProtocolError,
   type AddQuery,
   type ClientMessage,
   type QueryJournal,
@@ -21,11 +27,26 @@ import {
   type StateModification,
   type StateVersion,
 } from "./protocol";
+import { decodeArgs, InvalidArgs } from "./values";
+
+/** What one connection may ask of the server at once. */
+export const CONNECTION_LIMITS = {
+  /** Subscriptions held at once: each one re-runs after every write to a table it reads. */
+  queries: 200,
+  /**
+   * Messages waiting in the connection's queue (mutations, query-set and auth changes). A deployment
+   * allows 1000 pending mutations on one WebSocket (crates/sync OPERATION_QUEUE_BUFFER_SIZE).
+   */
+  pendingOperations: 1000,
+  /** Actions running at once, as a deployment bounds them per WebSocket. */
+  runningActions: 1000,
+} as const;
 
 type Subscription = {
   udfPath: string;
   args: Record<string, Value>;
-  argsKey: string;
+  /** Why the arguments were refused; such a query never runs and reports this. */
+  invalid: string | undefined;
   /** The journal the query runs with: the client's, or the one its first run produced. */
   journal: QueryJournal | undefined;
   /** What the client last received for it; undefined before its first result. */
@@ -38,13 +59,18 @@ export type SessionDeps = {
   log: (line: string) => void;
 };
 
+/** Lets other connections' messages and HTTP requests in between two query runs. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class SyncSession {
   private version: StateVersion = { querySet: 0, identity: 0, ts: 0n };
-  private readonly queries = new Map<number, Subscription>();
+  private queries = new Map<number, Subscription>();
   private removed: number[] = [];
   private caller: Caller = null;
   private expiry: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private runningActions = 0;
   private refreshQueued = false;
   /** The client's clock minus ours at Connect (ms), sent with Transitions as a deployment does. */
   private clientClockSkew: number | undefined;
@@ -56,27 +82,19 @@ export class SyncSession {
   ) {}
 
   /** One frame from the client. */
-  receive(text: string): void {
+  receive(data: RawData, isBinary = false): void {
+    if (this.closed) return;
+    if (isBinary) return this.fatal("Binary messages are not part of the sync protocol");
     let message: ClientMessage;
     try {
-      message = parseClientMessage(text);
+      message = parseClientMessage(data.toString());
     } catch (error) {
-      this.fatal(`Invalid message: ${(error as Error).message}`);
+      this.fatal(error instanceof ProtocolError ? error.message : "Invalid message");
       return;
     }
     switch (message.type) {
       case "Connect":
-        if (typeof message.clientTs === "number") this.clientClockSkew = message.clientTs - Date.now();
-        if (message.maxObservedTimestamp !== undefined) {
-          // A client that saw later timestamps than this server has (its data was reset, or the
-          // clock moved back): continue after them, since the client only accepts growing ones.
-          try {
-            this.deps.engine.internals.advanceTsTo(decodeTs(message.maxObservedTimestamp));
-          } catch (error) {
-            this.fatal((error as Error).message);
-          }
-        }
-        return;
+        return this.connect(message);
       case "ModifyQuerySet":
         return this.enqueue(() => this.modifyQuerySet(message));
       case "Authenticate":
@@ -84,8 +102,7 @@ export class SyncSession {
       case "Mutation":
         return this.enqueue(() => this.mutation(message));
       case "Action":
-        void this.action(message);
-        return;
+        return this.startAction(message);
       case "Event":
         return;
     }
@@ -93,12 +110,12 @@ export class SyncSession {
 
   /** Re-runs the subscribed queries after a commit; coalesces while one is waiting in the queue. */
   refresh(): void {
-    if (this.refreshQueued || this.queries.size === 0) return;
+    if (this.refreshQueued || this.queries.size === 0 || this.closed) return;
     this.refreshQueued = true;
     this.enqueue(() => {
       this.refreshQueued = false;
       return this.sync({});
-    });
+    }, false);
   }
 
   ping(): void {
@@ -110,61 +127,115 @@ export class SyncSession {
     clearTimeout(this.expiry);
   }
 
-  private enqueue(task: () => Promise<void>): void {
+  private connect(message: Extract<ClientMessage, { type: "Connect" }>): void {
+    if (typeof message.clientTs === "number") this.clientClockSkew = message.clientTs - Date.now();
+    if (typeof message.maxObservedTimestamp !== "string") return;
+    const observed = decodeTs(message.maxObservedTimestamp);
+    const latest = this.deps.engine.internals.currentTs();
+    // A deployment refuses a client that saw a later commit than it has (its data was replaced):
+    // serving it would break linearizability. The clock stays the server's own.
+    if (observed > latest) {
+      this.fatal(
+        `Client has observed a timestamp ${observed} ahead of the offline server's latest known timestamp ${latest}. ` +
+          "Its data was replaced while this page was open: reload the page.",
+      );
+    }
+  }
+
+  /** `counts`: whether the task is a client's operation, bounded per connection (refreshes are not). */
+  private enqueue(task: () => Promise<void>, counts = true): void {
+    if (counts) {
+      if (this.queued >= CONNECTION_LIMITS.pendingOperations) {
+        this.fatal(
+          `Too many concurrent operations: only up to ${CONNECTION_LIMITS.pendingOperations} may wait on one connection.`,
+        );
+        return;
+      }
+      this.queued += 1;
+    }
     this.queue = this.queue.then(async () => {
-      if (this.closed) return;
       try {
+        if (this.closed) return;
         await task();
       } catch (error) {
-        this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
-        this.fatal(`Internal error in the offline server: ${(error as Error).message}`);
+        if (error instanceof ProtocolError) {
+          this.fatal(error.message);
+        } else {
+          this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
+          this.fatal("Internal error in the offline server; see its log.", 1011);
+        }
+      } finally {
+        if (counts) this.queued -= 1;
       }
     });
   }
 
   private async modifyQuerySet(message: Extract<ClientMessage, { type: "ModifyQuerySet" }>): Promise<void> {
-    if (message.baseVersion !== this.version.querySet) {
-      this.fatal(
-        `ModifyQuerySet from version ${message.baseVersion}, but the query set is at ${this.version.querySet}`,
+    const { baseVersion, newVersion } = message;
+    if (baseVersion !== this.version.querySet) {
+      throw new ProtocolError(
+        `Base version ${baseVersion} passed up doesn't match the current version ${this.version.querySet}`,
       );
-      return;
     }
+    if (newVersion <= baseVersion) throw new ProtocolError(`New version ${newVersion} is not after ${baseVersion}`);
+    // Checked as a whole before anything changes or runs.
+    const queries = new Map(this.queries);
+    const removed: number[] = [];
     for (const modification of message.modifications) {
       if (modification.type === "Add") {
-        this.queries.set(modification.queryId, subscription(modification));
-      } else if (this.queries.delete(modification.queryId)) {
-        this.removed.push(modification.queryId);
+        if (queries.has(modification.queryId)) throw new ProtocolError(`Duplicate query ID: ${modification.queryId}`);
+        queries.set(modification.queryId, subscription(modification));
+      } else {
+        if (!queries.delete(modification.queryId)) {
+          throw new ProtocolError(`Nonexistent query id: ${modification.queryId}`);
+        }
+        removed.push(modification.queryId);
       }
     }
-    await this.sync({ querySet: message.newVersion });
+    if (queries.size > CONNECTION_LIMITS.queries) {
+      throw new ProtocolError(
+        `Too many subscriptions on one connection: ${queries.size} queries (at most ${CONNECTION_LIMITS.queries}).`,
+      );
+    }
+    this.queries = queries;
+    this.removed.push(...removed);
+    await this.sync({ querySet: newVersion });
   }
 
   private async authenticate(message: Extract<ClientMessage, { type: "Authenticate" }>): Promise<void> {
+    if (message.baseVersion !== this.version.identity) {
+      throw new ProtocolError(
+        `Authenticate from identity version ${message.baseVersion}, but the connection is at ${this.version.identity}`,
+      );
+    }
     clearTimeout(this.expiry);
     if (message.tokenType === "None") {
       this.caller = null;
     } else if (message.tokenType === "Admin") {
-      this.send({
-        type: "AuthError",
-        error: "Admin keys are not accepted by the offline server; sign in with a user token.",
-        baseVersion: message.baseVersion,
-        authUpdateAttempted: true,
-      });
-      return;
+      return this.refuseToken(
+        message.baseVersion,
+        "Admin keys are not accepted by the offline server; sign in with a user token.",
+      );
     } else {
       try {
         const verified = await this.deps.verifier.verify(message.value!);
         this.caller = { identity: verified.identity, key: verified.key };
         this.watchExpiry(verified.expiresAt);
       } catch (error) {
-        const text = error instanceof AuthFailure ? error.message : `Could not verify token: ${String(error)}`;
-        this.deps.log(`auth: token refused (${text})`);
-        this.caller = null;
-        this.send({ type: "AuthError", error: text, baseVersion: message.baseVersion, authUpdateAttempted: true });
-        return;
+        const text = error instanceof AuthFailure ? error.message : "Could not verify token";
+        this.deps.log(`auth: token refused (${error instanceof AuthFailure ? error.message : String(error)})`);
+        return this.refuseToken(message.baseVersion, text);
       }
     }
     await this.sync({ identity: message.baseVersion + 1 });
+  }
+
+  /** As a deployment: the AuthError, then the connection closes; the client reconnects and tries again. */
+  private refuseToken(baseVersion: number, error: string): void {
+    this.caller = null;
+    this.send({ type: "AuthError", error, baseVersion, authUpdateAttempted: true });
+    this.close();
+    this.socket.close(1000);
   }
 
   /** A deployment tells a client whose token ran out; the client fetches a new one. */
@@ -179,19 +250,23 @@ export class SyncSession {
             baseVersion: this.version.identity,
             authUpdateAttempted: false,
           });
-        }),
-      Math.max(0, expiresAt - Date.now()),
+        }, false),
+      Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1)),
     );
     this.expiry.unref();
   }
 
   private async mutation(message: Extract<ClientMessage, { type: "Mutation" }>): Promise<void> {
-    const result = await this.deps.engine.mutation({
-      udfPath: message.udfPath,
-      args: decodeArgs(message.args),
-      caller: this.caller,
-      publicOnly: true,
-    });
+    const decoded = decodeOrRefuse(message.args[0], "mutation");
+    const result =
+      "refused" in decoded
+        ? decoded.refused
+        : await this.deps.engine.mutation({
+            udfPath: message.udfPath,
+            args: decoded.args,
+            caller: this.caller,
+            publicOnly: true,
+          });
     if (result.ok) {
       this.send({
         type: "MutationResponse",
@@ -215,13 +290,33 @@ export class SyncSession {
     }
   }
 
+  private startAction(message: Extract<ClientMessage, { type: "Action" }>): void {
+    if (this.runningActions >= CONNECTION_LIMITS.runningActions) {
+      this.fatal(`Too many concurrent actions: only up to ${CONNECTION_LIMITS.runningActions} on one connection.`);
+      return;
+    }
+    this.runningActions += 1;
+    this.action(message)
+      .catch((error: unknown) => {
+        this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
+        this.fatal("Internal error in the offline server; see its log.", 1011);
+      })
+      .finally(() => {
+        this.runningActions -= 1;
+      });
+  }
+
   private async action(message: Extract<ClientMessage, { type: "Action" }>): Promise<void> {
-    const result = await this.deps.engine.action({
-      udfPath: message.udfPath,
-      args: decodeArgs(message.args),
-      caller: this.caller,
-      publicOnly: true,
-    });
+    const decoded = decodeOrRefuse(message.args[0], "action");
+    const result =
+      "refused" in decoded
+        ? decoded.refused
+        : await this.deps.engine.action({
+            udfPath: message.udfPath,
+            args: decoded.args,
+            caller: this.caller,
+            publicOnly: true,
+          });
     this.send(
       result.ok
         ? {
@@ -256,14 +351,27 @@ export class SyncSession {
     const modifications: StateModification[] = this.removed.map((queryId) => ({ type: "QueryRemoved", queryId }));
     this.removed = [];
     for (const [queryId, query] of this.queries) {
-      const result = await engine.query({
-        udfPath: query.udfPath,
-        args: query.args,
-        argsKey: query.argsKey,
-        caller: this.caller,
-        journal: query.journal ?? undefined,
-        publicOnly: true,
-      });
+      if (this.closed) return;
+      let result: QueryResult;
+      if (query.invalid !== undefined) {
+        result = {
+          ok: false,
+          errorMessage: query.invalid,
+          logLines: [],
+          journal: null,
+          fingerprint: `invalid${query.invalid}`,
+          stale: false,
+        };
+      } else {
+        await yieldToOthers();
+        result = await engine.query({
+          udfPath: query.udfPath,
+          args: query.args,
+          caller: this.caller,
+          journal: query.journal ?? undefined,
+          publicOnly: true,
+        });
+      }
       // Removed while it ran (only possible if the queue were bypassed); nothing to send.
       if (this.queries.get(queryId) !== query) continue;
       query.journal ??= result.journal;
@@ -271,6 +379,7 @@ export class SyncSession {
       query.fingerprint = result.fingerprint;
       modifications.push(modificationFor(queryId, result));
     }
+    if (this.closed) return;
 
     const end: StateVersion = {
       querySet: change.querySet ?? this.version.querySet,
@@ -300,27 +409,42 @@ export class SyncSession {
     this.socket.send(encodeServerMessage(message));
   }
 
-  private fatal(error: string): void {
+  /** This client's error: the message, then the connection closes. Nobody else is affected. */
+  private fatal(error: string, code = 1008): void {
+    if (this.closed) return;
     this.deps.log(`sync session: ${error}`);
     this.send({ type: "FatalError", error });
     this.close();
-    this.socket.close(1011, error.slice(0, 120));
+    // Close reasons are at most 123 bytes.
+    this.socket.close(code, Buffer.from(error).subarray(0, 120).toString());
   }
 }
 
 function subscription(add: AddQuery): Subscription {
-  const args = decodeArgs(add.args);
-  return {
-    udfPath: add.udfPath,
-    args,
-    argsKey: JSON.stringify(add.args[0]),
-    journal: add.journal ?? undefined,
-    fingerprint: undefined,
-  };
+  let args: Record<string, Value> = {};
+  let invalid: string | undefined;
+  try {
+    args = decodeArgs(add.args[0], "query").args;
+  } catch (error) {
+    if (!(error instanceof InvalidArgs)) throw error;
+    invalid = error.message;
+  }
+  return { udfPath: add.udfPath, args, invalid, journal: add.journal ?? undefined, fingerprint: undefined };
 }
 
-function decodeArgs(args: JSONValue[]): Record<string, Value> {
-  return jsonToConvex(args[0] ?? {}) as Record<string, Value>;
+type Refusal = { ok: false; errorMessage: string; errorData?: JSONValue; logLines: string[]; ts: bigint };
+
+/** Decoded arguments, or the failure the call answers with when a deployment would refuse them. */
+function decodeOrRefuse(
+  json: JSONValue | undefined,
+  kind: "mutation" | "action",
+): { args: Record<string, Value> } | { refused: Refusal } {
+  try {
+    return { args: decodeArgs(json, kind).args };
+  } catch (error) {
+    if (!(error instanceof InvalidArgs)) throw error;
+    return { refused: { ok: false, errorMessage: error.message, logLines: [], ts: 0n } };
+  }
 }
 
 function modificationFor(queryId: number, result: QueryResult): StateModification {

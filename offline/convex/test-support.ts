@@ -161,3 +161,46 @@ export async function signWithProviderKey(idpDataDir: string, claims: JWTPayload
   const key = await loadOrCreateSigningKey(idpDataDir);
   return await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
+
+/** What the server sent on a raw sync connection, parsed. */
+export type RawServerMessage = { type: string; [field: string]: unknown };
+
+/**
+ * A sync-protocol connection with no client library in front of it: what a hostile or broken
+ * client can send. `next` waits for a message that satisfies `test`; `closed` resolves on close.
+ */
+export async function rawSync(url: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(`${url.replace(/^http/, "ws")}/api/1.48.0/sync`, { headers });
+  const messages: RawServerMessage[] = [];
+  let closeCode: number | undefined;
+  const closed = new Promise<number>((resolve) =>
+    socket.once("close", (code) => {
+      closeCode = code;
+      resolve(code);
+    }),
+  );
+  socket.on("message", (data) => messages.push(JSON.parse(data.toString()) as RawServerMessage));
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  return {
+    socket,
+    messages,
+    closed,
+    isClosed: () => closeCode !== undefined,
+    send: (message: unknown) => socket.send(typeof message === "string" ? message : JSON.stringify(message)),
+    next: (test: (message: RawServerMessage) => boolean, what: string, timeoutMs?: number) =>
+      eventually(() => messages.find(test), what, timeoutMs),
+    close: () => socket.close(),
+  };
+}
+
+/** The Connect message the real client sends first. */
+export function connectMessage(overrides: Record<string, unknown> = {}) {
+  return {
+    type: "Connect",
+    sessionId: "00000000-0000-4000-8000-000000000000",
+    connectionCount: 0,
+    lastCloseReason: null,
+    clientTs: Date.now(),
+    ...overrides,
+  };
+}
