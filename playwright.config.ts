@@ -53,6 +53,8 @@ export default defineConfig({
     },
     {
       command: "npm run start",
+      // Its server reads the identity provider's API key from the stack's data directory above.
+      env: { OFFLINE_IDP_API_KEY_FILE: ".offline/e2e/idp/api-key" },
       url: APP_URL,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -9,7 +9,7 @@
  * development stack and of the API's own overhead, not of a Convex deployment.
  */
 import { performance } from "node:perf_hooks";
-import { organizationId, percentile, signIn, startStack } from "./stack";
+import { organizationId, percentile, signIn, startStack, type BenchIdp } from "./stack";
 
 const WARMUP = 100;
 const REQUESTS = 2000;
@@ -25,8 +25,8 @@ const MEMBERS = [
 type Caller = { token: () => Promise<string> };
 
 /** A caller whose token is minted again when it gets old. */
-async function caller(idpUrl: string, email: string, orgId: string): Promise<Caller> {
-  const mint = await signIn(idpUrl, email, orgId);
+async function caller(idp: BenchIdp, email: string, orgId: string): Promise<Caller> {
+  const mint = await signIn(idp, email, orgId);
   let token = await mint();
   let mintedAt = performance.now();
   return {
@@ -68,9 +68,9 @@ async function measure(callers: Caller[], send: (token: string) => Promise<Respo
 export async function benchApi(): Promise<void> {
   const stack = await startStack("bench-api-");
   try {
-    const acme = await organizationId(stack.idpUrl, "acme");
+    const acme = await organizationId(stack.idp, "acme");
     const callers: Caller[] = [];
-    for (let i = 0; i < 10; i += 1) callers.push(await caller(stack.idpUrl, MEMBERS[i % MEMBERS.length]!, acme));
+    for (let i = 0; i < 10; i += 1) callers.push(await caller(stack.idp, MEMBERS[i % MEMBERS.length]!, acme));
 
     const viaApi = (token: string) =>
       fetch(`${stack.siteUrl}/api/v1/projects?limit=25`, { headers: { authorization: `Bearer ${token}` } });

@@ -21,7 +21,7 @@ const MOVES = 60;
 const WARMUP = 5;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-async function startApp(): Promise<ChildProcess> {
+async function startApp(apiKeyFile: string): Promise<ChildProcess> {
   if (!existsSync(".next/BUILD_ID")) {
     console.log("(no production build: running npm run build first)");
     const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
@@ -29,7 +29,8 @@ async function startApp(): Promise<ChildProcess> {
   }
   const app = spawn("npx", ["next", "start", "-p", String(APP_PORT)], {
     stdio: "ignore",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    // The app signs people in through the identity provider with the key of this stack.
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", OFFLINE_IDP_API_KEY_FILE: apiKeyFile },
     // Its own process group, so stopping it stops next-server under npx too.
     detached: true,
   });
@@ -163,7 +164,7 @@ export async function benchBrowser(): Promise<void> {
   let app: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    app = await startApp();
+    app = await startApp(stack.apiKeyFile);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

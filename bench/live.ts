@@ -11,7 +11,7 @@ import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { organizationId, percentile, signIn, startStack } from "./stack";
+import { organizationId, percentile, signIn, startStack, type BenchIdp } from "./stack";
 
 const SUBSCRIBER_COUNTS = [1, 10, 50];
 const ROUNDS = 100;
@@ -26,8 +26,8 @@ const MEMBERS = [
 ];
 
 /** A ConvexClient signed in as `email` in the organization `orgId`, refreshing its token from the provider. */
-async function signedInClient(convexUrl: string, idpUrl: string, email: string, orgId: string) {
-  const token = await signIn(idpUrl, email, orgId);
+async function signedInClient(convexUrl: string, idp: BenchIdp, email: string, orgId: string) {
+  const token = await signIn(idp, email, orgId);
   const client = new ConvexClient(convexUrl, { webSocketConstructor: WebSocket as never, logger: false });
   client.setAuth(token);
   return client;
@@ -39,8 +39,8 @@ export async function benchLive(): Promise<void> {
   const stack = await startStack("bench-live-");
   const clients: ConvexClient[] = [];
   try {
-    const acme = await organizationId(stack.idpUrl, "acme");
-    const writer = await signedInClient(stack.convexUrl, stack.idpUrl, MEMBERS[1]!, acme);
+    const acme = await organizationId(stack.idp, "acme");
+    const writer = await signedInClient(stack.convexUrl, stack.idp, MEMBERS[1]!, acme);
     clients.push(writer);
     const projects = await writer.query(api.projects.list, { paginationOpts: { numItems: 10, cursor: null } });
     const projectId = projects.page[0]!._id as Id<"projects">;
@@ -58,7 +58,7 @@ export async function benchLive(): Promise<void> {
       while (subscribers.length < count) {
         const client = await signedInClient(
           stack.convexUrl,
-          stack.idpUrl,
+          stack.idp,
           MEMBERS[subscribers.length % MEMBERS.length]!,
           acme,
         );

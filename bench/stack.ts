@@ -3,12 +3,22 @@
  * from outside over real connections, and the identity provider's session tokens.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "../offline/stack";
 
-export type BenchStack = { convexUrl: string; siteUrl: string; idpUrl: string; stop: () => Promise<void> };
+/** The identity provider and the API key its directory and session endpoints want. */
+export type BenchIdp = { url: string; key: string };
+
+export type BenchStack = {
+  convexUrl: string;
+  siteUrl: string;
+  idp: BenchIdp;
+  /** The key's file, for a Next.js server that signs people in through the provider. */
+  apiKeyFile: string;
+  stop: () => Promise<void>;
+};
 
 /**
  * Starts `offline/cli.ts` with a fresh data directory (demo data included) and waits until it is
@@ -39,10 +49,12 @@ export async function startStack(prefix: string, options: { defaultPorts?: boole
     });
     child.once("exit", (code) => reject(new Error(`the offline stack exited (${code}) before it was ready`)));
   });
+  const apiKeyFile = path.join(dataDir, "idp", "api-key");
   return {
     convexUrl: `http://127.0.0.1:${port}`,
     siteUrl: `http://127.0.0.1:${sitePort}`,
-    idpUrl: `http://127.0.0.1:${idpPort}`,
+    idp: { url: `http://127.0.0.1:${idpPort}`, key: readFileSync(apiKeyFile, "utf8").trim() },
+    apiKeyFile,
     stop: async () => {
       process.off("exit", killOnExit);
       if (child.exitCode !== null) return rmSync(dataDir, { recursive: true, force: true });
@@ -62,19 +74,25 @@ export async function json<T>(url: string, init?: RequestInit): Promise<T> {
   return (await response.json()) as T;
 }
 
+const withKey = (idp: BenchIdp) => ({ authorization: `Bearer ${idp.key}` });
+
 /** The id of the demo organization with this slug. */
-export async function organizationId(idpUrl: string, slug: string): Promise<string> {
-  const orgs = await json<{ data: { id: string; slug: string }[] }>(`${idpUrl}/directory/organizations`);
+export async function organizationId(idp: BenchIdp, slug: string): Promise<string> {
+  const orgs = await json<{ data: { id: string; slug: string }[] }>(`${idp.url}/directory/organizations`, {
+    headers: withKey(idp),
+  });
   return orgs.data.find((org) => org.slug === slug)!.id;
 }
 
 /** Signs `email` in with `orgId` active; returns a function that mints a fresh session token (they live 60 s). */
-export async function signIn(idpUrl: string, email: string, orgId: string): Promise<() => Promise<string>> {
-  const session = await json<{ id: string }>(`${idpUrl}/sessions`, {
+export async function signIn(idp: BenchIdp, email: string, orgId: string): Promise<() => Promise<string>> {
+  const session = await json<{ id: string }>(`${idp.url}/sessions`, {
     method: "POST",
+    headers: withKey(idp),
     body: JSON.stringify({ email_address: email, organization_id: orgId }),
   });
-  return async () => (await json<{ jwt: string }>(`${idpUrl}/sessions/${session.id}/token`)).jwt;
+  return async () =>
+    (await json<{ jwt: string }>(`${idp.url}/sessions/${session.id}/token`, { headers: withKey(idp) })).jwt;
 }
 
 /** The p-th percentile of ascending `sorted`. */

@@ -42,6 +42,8 @@ export type DoctorDeps = {
   readDeploymentEnv: (
     env: Record<string, string | undefined>,
   ) => Promise<{ vars: Record<string, string> } | { why: string }>;
+  /** The offline identity provider's API key (from its data directory), or null when there is none. */
+  offlineApiKey: () => string | null;
   nowSeconds: number;
   print: (line: string) => void;
 };
@@ -72,16 +74,28 @@ async function getJson(fetchFn: typeof fetch, url: string, init?: RequestInit): 
 }
 
 /** A token for the demo admin from the offline identity provider, or why there is none. */
-async function mintOfflineToken(fetchFn: typeof fetch, idp: string): Promise<{ jwt: string } | { why: string }> {
+async function mintOfflineToken(
+  fetchFn: typeof fetch,
+  idp: string,
+  key: string | null,
+): Promise<{ jwt: string } | { why: string }> {
+  if (key === null) {
+    return {
+      why: "the offline identity provider's API key (.offline/idp/api-key) is missing: start npm run dev first",
+    };
+  }
+  const authorization = `Bearer ${key}`;
   const session = await getJson(fetchFn, `${idp}/sessions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization },
     body: JSON.stringify({ email_address: OFFLINE_SAMPLE_EMAIL }),
   });
   if (!session.ok) return { why: `${session.why} (start the offline stack with npm run dev)` };
   const id = (session.body as { id?: unknown } | null)?.id;
   if (typeof id !== "string") return { why: `${idp}/sessions answered without a session id` };
-  const token = await getJson(fetchFn, `${idp}/sessions/${encodeURIComponent(id)}/token`);
+  const token = await getJson(fetchFn, `${idp}/sessions/${encodeURIComponent(id)}/token`, {
+    headers: { authorization },
+  });
   if (!token.ok) return { why: token.why };
   const jwt = (token.body as { jwt?: unknown } | null)?.jwt;
   return typeof jwt === "string" ? { jwt } : { why: `${idp}/sessions/${id}/token answered without a jwt` };
@@ -132,7 +146,7 @@ export async function main(argv: string[], deps: DoctorDeps): Promise<number> {
 
   let token: DoctorInputs["token"];
   if (values.token !== undefined) token = { jwt: values.token };
-  else if (probes !== null && probes.idp.ok) token = await mintOfflineToken(deps.fetch, idp);
+  else if (probes !== null && probes.idp.ok) token = await mintOfflineToken(deps.fetch, idp, deps.offlineApiKey());
   else if (probes !== null)
     token = { why: `the offline identity provider is not answering at ${idp} (start it with npm run dev)` };
   else token = { why: sampleTokenHint() };

@@ -719,6 +719,7 @@ describe("npm run doctor", () => {
         listedWith.push(cliEnv);
         return Promise.resolve(result);
       },
+      offlineApiKey: () => "oik_test",
       nowSeconds: NOW,
       print: (line) => lines.push(line),
     };
@@ -814,6 +815,10 @@ describe("npm run doctor", () => {
     const fakeFetch = ((input: string | URL | Request, init?: RequestInit) => {
       const url = String(input);
       requests.push(`${init?.method ?? "GET"} ${url}`);
+      // The provider signs people in only for callers with its API key.
+      if (url.includes("/sessions") && new Headers(init?.headers).get("authorization") !== "Bearer oik_test") {
+        return Promise.resolve(new Response("{}", { status: 401 }));
+      }
       const body: unknown = url.endsWith("/openid-configuration")
         ? { issuer: idp }
         : url.endsWith("/sessions")

@@ -3,10 +3,13 @@
  * memberships a test owns), signing in through the app's own sign-in page, and waiting for live
  * updates measured inside the page.
  */
+import { readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
 
 export const IDP_URL = "http://127.0.0.1:3212";
+/** The identity provider's API key, which the stack for these tests keeps in its data directory (playwright.config.ts). */
+export const IDP_API_KEY_FILE = ".offline/e2e/idp/api-key";
 
 export const DEMO = {
   alice: { name: "Alice Johnson", email: "alice.johnson@example.com" },
@@ -16,11 +19,12 @@ export const DEMO = {
   erin: { name: "Erin Walsh", email: "erin.walsh@example.com" },
 } as const;
 
-/** JSON against the identity provider; throws with its error message on a non-2xx answer. */
+/** JSON against the identity provider, with its API key; throws with its error message on a non-2xx answer. */
 export async function idp<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const authorization = `Bearer ${readFileSync(IDP_API_KEY_FILE, "utf8").trim()}`;
   const response = await fetch(`${IDP_URL}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: body === undefined ? { authorization } : { authorization, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

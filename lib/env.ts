@@ -13,6 +13,16 @@
 export type AuthMode = "clerk" | "offline";
 
 export const DEFAULT_OFFLINE_IDP_URL = "http://127.0.0.1:3212";
+/**
+ * The offline identity provider's API key file: `OFFLINE_IDP_API_KEY_FILE` (the offline stack prints
+ * it; the browser tests and benchmarks set it), else where `npm run dev` keeps it. Relative paths are
+ * relative to the project. Server side and tools only: the key lets its holder sign anyone in.
+ */
+export function offlineIdpApiKeyFile(env: Record<string, string | undefined>): string {
+  const configured = env.OFFLINE_IDP_API_KEY_FILE?.trim();
+  return configured !== undefined && configured !== "" ? configured : ".offline/idp/api-key";
+}
+
 /** Where the offline Convex server listens (the Convex CLI's default local port). */
 export const DEFAULT_OFFLINE_CONVEX_URL = "http://127.0.0.1:3210";
 

@@ -64,7 +64,10 @@ try {
     seed: !values["no-seed"],
     quiet: values.quiet,
   });
-  console.log(`offline stack ready: NEXT_PUBLIC_CONVEX_URL=${stack.appEnv.NEXT_PUBLIC_CONVEX_URL}`);
+  console.log(
+    `offline stack ready: NEXT_PUBLIC_CONVEX_URL=${stack.appEnv.NEXT_PUBLIC_CONVEX_URL} ` +
+      `OFFLINE_IDP_API_KEY_FILE=${stack.appEnv.OFFLINE_IDP_API_KEY_FILE}`,
+  );
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {

@@ -3,6 +3,7 @@
  * other as Clerk and a Convex deployment are in production (issuer domain, webhook endpoint and
  * secret), with demo data on first start. For development and tests only.
  */
+import { chmodSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startOfflineConvex, type OfflineConvexServer } from "./convex/server";
@@ -30,7 +31,10 @@ export type OfflineStackOptions = {
 export type OfflineStack = {
   convex: OfflineConvexServer;
   idp: IdentityProvider;
-  /** The variables the Next.js app needs to use this stack. */
+  /**
+   * The variables the Next.js app needs to use this stack: the two URLs, and where its server
+   * reads the identity provider's API key (`OFFLINE_IDP_API_KEY_FILE`).
+   */
   appEnv: Record<string, string>;
   close(): Promise<void>;
 };
@@ -59,6 +63,9 @@ export async function startOfflineStack(options: OfflineStackOptions = {}): Prom
 
 async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  // Every tenant's data, the signing key and the API key live below: the owner's only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const idpPort = options.idpPort === 0 ? await freePort() : (options.idpPort ?? 3212);
   const issuer = `http://127.0.0.1:${idpPort}`;
 
@@ -109,7 +116,11 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
   return {
     convex,
     idp,
-    appEnv: { NEXT_PUBLIC_CONVEX_URL: convex.url, NEXT_PUBLIC_OFFLINE_IDP_URL: idp.url },
+    appEnv: {
+      NEXT_PUBLIC_CONVEX_URL: convex.url,
+      NEXT_PUBLIC_OFFLINE_IDP_URL: idp.url,
+      OFFLINE_IDP_API_KEY_FILE: idp.apiKeyFile,
+    },
     close,
   };
 }

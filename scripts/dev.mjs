@@ -3,6 +3,7 @@
 // when a Convex deployment (CONVEX_DEPLOYMENT, or a self-hosted backend) and Clerk keys are
 // configured, and says which mode it chose and why. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
+import path from "node:path";
 import nextEnv from "@next/env";
 import {
   DEFAULT_OFFLINE_CONVEX_URL,
@@ -51,10 +52,15 @@ if (mode.mode === "connected") {
   console.error(`dev: ${problem.message}. Fix: ${problem.fix}; the README's "Going live" has the steps.`);
   process.exitCode = 1;
 } else {
+  // `--data-dir <dir>` moves the stack's data, and with it the identity provider's API key the app's server reads.
+  const args = process.argv.slice(2);
+  const dataDirAt = args.findIndex((arg) => arg === "--data-dir" || arg.startsWith("--data-dir="));
+  const dataDir = dataDirAt === -1 ? null : (args[dataDirAt].split("=")[1] ?? args[dataDirAt + 1]);
   Object.assign(env, {
     NEXT_PUBLIC_AUTH_MODE: "offline",
     NEXT_PUBLIC_CONVEX_URL: DEFAULT_OFFLINE_CONVEX_URL,
     NEXT_PUBLIC_OFFLINE_IDP_URL: DEFAULT_OFFLINE_IDP_URL,
+    ...(dataDir && { OFFLINE_IDP_API_KEY_FILE: path.resolve(dataDir, "idp", "api-key") }),
   });
   console.log(
     "dev: offline mode (no Convex deployment or Clerk keys configured): local identity provider and offline Convex server " +

@@ -4,10 +4,12 @@
  * See doctor/cli.ts.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import nextEnv from "@next/env";
 import { main } from "../doctor/cli";
+import { offlineIdpApiKeyFile } from "../lib/env";
 import { ENV_LIST_COMMAND, fromEnvList, lastErrorLine } from "../doctor/deployment-env";
 
 nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
@@ -86,6 +88,13 @@ process.exitCode = await main(process.argv.slice(2), {
   fetch: globalThis.fetch,
   readAuthConfig: () => readFile(path.join(process.cwd(), "convex", "auth.config.ts"), "utf8").catch(() => null),
   readDeploymentEnv,
+  offlineApiKey: () => {
+    try {
+      return readFileSync(path.resolve(offlineIdpApiKeyFile(process.env)), "utf8").trim();
+    } catch {
+      return null;
+    }
+  },
   nowSeconds: Math.floor(Date.now() / 1000),
   print: (line) => console.log(line),
 });

@@ -1,48 +1,31 @@
 // @vitest-environment node
-// The offline adapter's client against the real offline identity provider (offline/idp) on a free port.
+// The offline adapter's client through the app's /api/offline routes, against the real offline
+// identity provider (offline/idp) on a free port.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { startIdentityProvider, type IdentityProvider } from "../../offline/idp";
-import { tempDataDir } from "../../offline/idp/test-support";
-import {
-  createHttpOfflineIdentityClient,
-  tokenExpiry,
-  type OfflineIdentityClient,
-  type OfflineSessionStore,
-} from "./offline-client";
+import { createHttpOfflineIdentityClient, tokenExpiry, type OfflineIdentityClient } from "./offline-client";
 import { OFFLINE_ORG_COOKIE, OFFLINE_SESSION_COOKIE } from "./offline-cookies";
+import { APP_ORIGIN, browser, startOfflineRoutes } from "./offline-test-support";
 
-const data = tempDataDir();
-let idp: IdentityProvider;
+let routes: Awaited<ReturnType<typeof startOfflineRoutes>>;
 
 beforeAll(async () => {
-  idp = await startIdentityProvider({ port: 0, dataDir: data.dir, quiet: true });
+  routes = await startOfflineRoutes();
 });
 afterAll(async () => {
-  await idp?.close();
-  data.remove();
+  await routes?.close();
 });
-
-function memoryStore(): OfflineSessionStore & { values: Map<string, string> } {
-  const values = new Map<string, string>();
-  return {
-    values,
-    get: (name) => values.get(name) ?? null,
-    set: (name, value) => void values.set(name, value),
-    remove: (name) => void values.delete(name),
-  };
-}
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
 }
 
-let store: ReturnType<typeof memoryStore>;
+let page: ReturnType<typeof browser>;
 let client: OfflineIdentityClient;
 
 beforeEach(() => {
-  store = memoryStore();
-  client = createHttpOfflineIdentityClient({ baseUrl: idp.url, store });
+  page = browser(routes.handle);
+  client = createHttpOfflineIdentityClient({ baseUrl: APP_ORIGIN, fetch: page.fetch });
 });
 
 describe("offline identity client", () => {
@@ -61,8 +44,8 @@ describe("offline identity client", () => {
   it("signs in by email, keeps the session and organization in cookies, and hands out its token", async () => {
     const session = await client.signIn({ email: "alice.johnson@example.com" });
     expect(session.activeOrgId).toMatch(/^org_/);
-    expect(store.values.get(OFFLINE_SESSION_COOKIE)).toBe(session.sessionId);
-    expect(store.values.get(OFFLINE_ORG_COOKIE)).toBe(session.activeOrgId);
+    expect(page.jar.get(OFFLINE_SESSION_COOKIE)).toMatch(/^sess_/);
+    expect(page.jar.get(OFFLINE_ORG_COOKIE)).toBe(session.activeOrgId);
 
     const token = await client.getToken({ forceRefresh: false });
     expect(token).not.toBeNull();
@@ -81,7 +64,7 @@ describe("offline identity client", () => {
 
     const switched = await client.setActiveOrganization(other.id);
     expect(switched.activeOrgId).toBe(other.id);
-    expect(store.values.get(OFFLINE_ORG_COOKIE)).toBe(other.id);
+    expect(page.jar.get(OFFLINE_ORG_COOKIE)).toBe(other.id);
     const token = await client.getToken({ forceRefresh: false });
     expect(claimsOf(token!)).toMatchObject({ o: { id: other.id } });
   });
@@ -89,10 +72,10 @@ describe("offline identity client", () => {
   it("signs up without an organization, then creates one and makes it active", async () => {
     const session = await client.signUp({ firstName: "Zoe", lastName: "Quinn", email: "zoe.quinn@example.com" });
     expect(session.activeOrgId).toBeNull();
-    expect(store.values.has(OFFLINE_ORG_COOKIE)).toBe(false);
+    expect(page.jar.has(OFFLINE_ORG_COOKIE)).toBe(false);
     expect(await client.listOrganizations()).toEqual([]);
 
-    const org = await client.createOrganization("Zoe's team", session.userId);
+    const org = await client.createOrganization("Zoe's team");
     expect(org).toMatchObject({ name: "Zoe's team", role: "org:admin" });
     await client.setActiveOrganization(org.id);
     expect(await client.listOrganizations()).toEqual([expect.objectContaining({ id: org.id, role: "org:admin" })]);
@@ -101,22 +84,22 @@ describe("offline identity client", () => {
 
   it("restores the session from the cookies, and forgets it once it ended elsewhere", async () => {
     const session = await client.signIn({ email: "chloe.nguyen@example.com" });
-    const reloaded = createHttpOfflineIdentityClient({ baseUrl: idp.url, store });
+    const reloaded = createHttpOfflineIdentityClient({ baseUrl: APP_ORIGIN, fetch: page.fetch });
     expect(await reloaded.session()).toEqual(session);
 
-    // Signed out elsewhere: the provider answers 410, and this client is signed out too.
-    await fetch(`${idp.url}/sessions/${session.sessionId}`, { method: "DELETE" });
+    // Signed out elsewhere: the routes find the session ended, and clear the cookies.
+    routes.idp.sessions.end(page.jar.get(OFFLINE_SESSION_COOKIE)!);
     expect(await reloaded.getToken({ forceRefresh: true })).toBeNull();
-    expect(store.values.size).toBe(0);
+    expect(page.jar.size).toBe(0);
     expect(await reloaded.session()).toBeNull();
   });
 
   it("signs out: the cookies are cleared and the provider ends the session", async () => {
-    const session = await client.signIn({ email: "diego.ramirez@example.com" });
+    await client.signIn({ email: "diego.ramirez@example.com" });
+    const sessionId = page.jar.get(OFFLINE_SESSION_COOKIE)!;
     await client.signOut();
-    expect(store.values.size).toBe(0);
-    const ended = (await (await fetch(`${idp.url}/sessions/${session.sessionId}`)).json()) as { status: string };
-    expect(ended.status).toBe("ended");
+    expect(page.jar.size).toBe(0);
+    expect(routes.idp.sessions.get(sessionId).status).toBe("ended");
     expect(await client.getToken({ forceRefresh: false })).toBeNull();
   });
 
@@ -147,8 +130,11 @@ describe("offline identity client", () => {
     await expect(client.changeRole(session.activeOrgId!, ben.id, "org:owner")).rejects.toMatchObject({ status: 400 });
   });
 
-  it("says so when the provider is not running", async () => {
-    const down = createHttpOfflineIdentityClient({ baseUrl: "http://127.0.0.1:9", store: memoryStore() });
+  it("says so when the app's routes do not answer", async () => {
+    const down = createHttpOfflineIdentityClient({
+      baseUrl: APP_ORIGIN,
+      fetch: (() => Promise.reject(new TypeError("fetch failed"))) as typeof fetch,
+    });
     await expect(down.listAccounts()).rejects.toMatchObject({ code: "unreachable" });
   });
 

@@ -93,7 +93,8 @@ function useOfflineConvexAuth() {
 
 let defaultClient: OfflineIdentityClient | null = null;
 function getDefaultClient(): OfflineIdentityClient {
-  defaultClient ??= createHttpOfflineIdentityClient({ baseUrl: offlineIdpUrl() });
+  // The app's own /api/offline routes: the page never talks to the identity provider itself.
+  defaultClient ??= createHttpOfflineIdentityClient();
   return defaultClient;
 }
 
@@ -186,7 +187,7 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
         try {
           await client.signOut();
         } catch {
-          // The cookies are already cleared, so this browser is signed out whatever the provider said.
+          // The landing page finds out afresh whether the session is still there.
         }
         window.location.assign(routes.landing);
       },
@@ -197,7 +198,7 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
       },
       async createOrganization(name) {
         if (state.status !== "signed-in") throw new Error(SESSION_ENDED);
-        const org = await client.createOrganization(name, state.session.userId);
+        const org = await client.createOrganization(name);
         const session = await onSession(() => client.setActiveOrganization(org.id));
         await adopt(session);
         await reloadOrganizations();

@@ -1,12 +1,12 @@
-// Offline mode, server side: routing on the cookies the offline adapter keeps, and the session's
-// Convex token (from the local identity provider) for preloading.
+// Offline mode, server side: routing on the cookies the offline routes keep, and the session's
+// Convex token (from the local identity provider, with its API key) for preloading.
 import { cookies } from "next/headers";
 import { NextResponse, type NextRequest } from "next/server";
 
-import { offlineIdpUrl } from "@/lib/env";
 import { decideRoute } from "@/lib/routes";
 
 import { OFFLINE_ORG_COOKIE, OFFLINE_SESSION_COOKIE } from "./offline-cookies";
+import { idpAdmin } from "./offline-idp";
 
 /** A server render waits this long for a token at most; past it, the page loads on the client. */
 const TOKEN_TIMEOUT_MS = 2_000;
@@ -27,18 +27,14 @@ export function authMiddleware(request: NextRequest): NextResponse {
 
 /**
  * A fresh token for the session in the `offline_session` cookie (it carries the session's active
- * organization). Null when there is no session, it has ended (410), or the provider does not answer.
+ * organization). Null when there is no session, it has ended, or the provider does not answer.
  */
 export async function getConvexToken(): Promise<string | null> {
   const sessionId = (await cookies()).get(OFFLINE_SESSION_COOKIE)?.value;
-  if (!sessionId) return null;
+  if (!sessionId || !/^sess_[A-Za-z0-9]{1,64}$/.test(sessionId)) return null;
   try {
-    const response = await fetch(`${offlineIdpUrl()}/sessions/${encodeURIComponent(sessionId)}/token`, {
-      cache: "no-store",
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-    });
-    if (!response.ok) return null;
-    const body: unknown = await response.json();
+    const path = `/sessions/${encodeURIComponent(sessionId)}/token`;
+    const body = await idpAdmin().request("POST", path, undefined, TOKEN_TIMEOUT_MS);
     return typeof body === "object" && body !== null && "jwt" in body && typeof body.jwt === "string" ? body.jwt : null;
   } catch {
     return null;

@@ -8,6 +8,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_PORT,
   DEFAULT_WEBHOOK_URL,
+  loadOrCreateApiKey,
   loadOrCreateWebhookSecret,
   startIdentityProvider,
 } from "./index";
@@ -24,6 +25,7 @@ Usage: node --import tsx offline/idp/cli.ts [options]
                              (or OFFLINE_IDP_WEBHOOK_SECRET)
   --reset                    forget key, secret and directory; seed the demo data again
   --print-webhook-secret     print the webhook secret (creating it if needed) and exit
+  --print-api-key            print the API key tools send as "Authorization: Bearer …" and exit
   --quiet                    no banner, no log lines
   -h, --help                 this text`;
 
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
         "webhook-secret": { type: "string" },
         reset: { type: "boolean" },
         "print-webhook-secret": { type: "boolean" },
+        "print-api-key": { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -60,6 +63,10 @@ async function main(): Promise<void> {
   const dataDir = values["data-dir"] ?? DEFAULT_DATA_DIR;
   if (values["print-webhook-secret"]) {
     console.log(loadOrCreateWebhookSecret(path.resolve(dataDir)));
+    return;
+  }
+  if (values["print-api-key"]) {
+    console.log(loadOrCreateApiKey(path.resolve(dataDir)));
     return;
   }
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);

@@ -1,8 +1,15 @@
 /**
  * The identity provider's HTTP API: OIDC discovery and JWKS, sessions and tokens, the directory,
  * the webhook outbox and the token settings. JSON in and out; errors are `{ error: { code, message } }`.
+ *
+ * It can sign anyone in and delete anything, so only what is public answers everyone (discovery,
+ * the public keys, `GET /`, reading the token settings and restoring normal tokens); everything
+ * else wants the API key (`Authorization: Bearer …`, the file `api-key` in the data directory).
+ * Browsers get no CORS grant and are refused anything but public reads: pages reach the provider
+ * only through the app's server.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { authorizes } from "./api-key";
 import type { RequestAttributes } from "./clerk-json";
 import type { Directory } from "./directory";
 import { IdpError } from "./errors";
@@ -14,10 +21,8 @@ import type { WebhookSender } from "./webhook-sender";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Pages on loopback origins (the Next.js app on any port) may call in; no other site may. */
-const ALLOWED_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
 /** Refuses requests for any other host name: a DNS-rebinding page cannot reach the API. */
-const ALLOWED_HOST = /^(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
+const ALLOWED_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 type Reply = { status: number; body: unknown };
 
@@ -26,15 +31,17 @@ type Context = {
   query: URLSearchParams;
   body: unknown;
   request: RequestAttributes;
-  origin: string | undefined;
 };
 
-type Route = { method: string; path: string; handle: (ctx: Context) => Reply | Promise<Reply> };
+/** `public`: answered without the API key (reads of public things, and restoring normal tokens). */
+type Route = { method: string; path: string; public?: true; handle: (ctx: Context) => Reply | Promise<Reply> };
 
 /** What the routes act on. */
 export type HttpDeps = {
   issuer: string;
   key: SigningKey;
+  /** What callers must send as `Authorization: Bearer …` for every route that is not public. */
+  apiKey: string;
   directory: Directory;
   sessions: Sessions;
   webhooks: WebhookSender;
@@ -58,15 +65,16 @@ function query(ctx: Context, allowed: readonly string[]): Record<string, string 
 // Bodies are passed on as they came: the directory and sessions validate their input themselves.
 function routes(deps: HttpDeps): Route[] {
   const { directory, webhooks, tokenSettings } = deps;
-  const withToken = async (session: ReturnType<Sessions["get"]>, azp: string | undefined) => ({
+  const withToken = async (session: ReturnType<Sessions["get"]>) => ({
     object: "session",
     ...session,
-    last_active_token: { object: "token", jwt: await deps.sessions.token(session.id, { azp }) },
+    last_active_token: { object: "token", jwt: await deps.sessions.token(session.id) },
   });
   return [
     {
       method: "GET",
       path: "/",
+      public: true,
       handle: () =>
         ok({
           name: "offline identity provider — not for production",
@@ -80,6 +88,7 @@ function routes(deps: HttpDeps): Route[] {
     {
       method: "GET",
       path: "/.well-known/openid-configuration",
+      public: true,
       handle: () =>
         ok({
           issuer: deps.issuer,
@@ -90,13 +99,18 @@ function routes(deps: HttpDeps): Route[] {
           claims_supported: ["iss", "sub", "aud", "iat", "nbf", "exp", "sid", "v", "o", "fea", "name", "email"],
         }),
     },
-    { method: "GET", path: "/.well-known/jwks.json", handle: () => ok({ keys: [deps.key.publicJwk] }) },
+    {
+      method: "GET",
+      path: "/.well-known/jwks.json",
+      public: true,
+      handle: () => ok({ keys: [deps.key.publicJwk] }),
+    },
 
     // ── sessions ──
     {
       method: "POST",
       path: "/sessions",
-      handle: async (ctx) => created(await withToken(deps.sessions.create(ctx.body as never), ctx.origin)),
+      handle: async (ctx) => created(await withToken(deps.sessions.create(ctx.body as never))),
     },
     {
       method: "GET",
@@ -111,8 +125,7 @@ function routes(deps: HttpDeps): Route[] {
     ...(["GET", "POST"] as const).map((method): Route => ({
       method,
       path: "/sessions/:id/token",
-      handle: async (ctx) =>
-        ok({ object: "token", jwt: await deps.sessions.token(ctx.params.id!, { azp: ctx.origin }) }),
+      handle: async (ctx) => ok({ object: "token", jwt: await deps.sessions.token(ctx.params.id!) }),
     })),
     {
       method: "GET",
@@ -128,7 +141,7 @@ function routes(deps: HttpDeps): Route[] {
           throw new IdpError("invalid", "organization_id is required (an org_… id, or null for no organization).");
         }
         const orgId = nullableId(body, "organization_id", "org") ?? null;
-        return ok(await withToken(deps.sessions.setActiveOrganization(ctx.params.id!, orgId), ctx.origin));
+        return ok(await withToken(deps.sessions.setActiveOrganization(ctx.params.id!, orgId)));
       },
     },
 
@@ -220,15 +233,22 @@ function routes(deps: HttpDeps): Route[] {
     },
 
     // ── token settings (in memory only) ──
-    { method: "GET", path: "/token-settings", handle: (ctx) => (query(ctx, []), ok(tokenSettings.view())) },
+    {
+      method: "GET",
+      path: "/token-settings",
+      public: true,
+      handle: (ctx) => (query(ctx, []), ok(tokenSettings.view())),
+    },
     {
       method: "PATCH",
       path: "/token-settings",
       handle: (ctx) => ok(tokenSettings.update(ctx.body as never)),
     },
     {
+      // Public: it can only undo a misconfiguration, and it is the fix the app's banner prints.
       method: "DELETE",
       path: "/token-settings",
+      public: true,
       handle: (ctx) => {
         const { user_id: userId } = query(ctx, ["user_id"]);
         if (ctx.body !== undefined) {
@@ -333,19 +353,9 @@ export function createHandler(
   const table = routes(deps);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const origin = req.headers.origin;
-    const cors: Record<string, string> = { vary: "Origin" };
-    if (origin !== undefined && ALLOWED_ORIGIN.test(origin)) cors["access-control-allow-origin"] = origin;
-
     if (!ALLOWED_HOST.test(req.headers.host ?? "")) {
-      return send(res, 421, { error: { code: "invalid", message: `Host ${req.headers.host} is not served here.` } });
-    }
-    if (origin !== undefined && !cors["access-control-allow-origin"]) {
-      return send(res, 403, {
-        error: {
-          code: "forbidden",
-          message: `Origin ${origin} may not call the identity provider (loopback origins only).`,
-        },
+      return send(res, 421, {
+        error: { code: "invalid", message: "This identity provider answers localhost, 127.0.0.1 and [::1] only." },
       });
     }
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -353,27 +363,51 @@ export function createHandler(
       .map((route) => ({ route, params: match(route.path, url.pathname) }))
       .filter((c) => c.params);
     if (req.method === "OPTIONS") {
+      // No CORS grant for anyone: a browser's preflight fails, and so does the request after it.
       if (candidates.length === 0)
-        return send(res, 404, { error: { code: "not_found", message: "No such endpoint." } }, cors);
-      res.writeHead(204, {
-        ...cors,
-        "access-control-allow-methods": [...new Set(candidates.map((c) => c.route.method)), "OPTIONS"].join(", "),
-        "access-control-allow-headers": "content-type, authorization",
-        "access-control-max-age": "600",
-      });
+        return send(res, 404, { error: { code: "not_found", message: "No such endpoint." } });
+      res.writeHead(204, { allow: [...new Set(candidates.map((c) => c.route.method)), "OPTIONS"].join(", ") });
       return void res.end();
     }
     const found = candidates.find((c) => c.route.method === req.method);
     if (!found) {
       if (candidates.length === 0) {
-        return send(res, 404, { error: { code: "not_found", message: `No endpoint ${url.pathname}.` } }, cors);
+        return send(res, 404, { error: { code: "not_found", message: `No endpoint ${url.pathname}.` } });
       }
       const allow = candidates.map((c) => c.route.method).join(", ");
       return send(
         res,
         405,
         { error: { code: "invalid", message: `${req.method} is not allowed on ${url.pathname} (allowed: ${allow}).` } },
-        { ...cors, allow },
+        { allow },
+      );
+    }
+    // A request from a page: `Origin` (every cross-origin request, and any non-GET one) or a
+    // fetch-metadata site other than "none" (typed into the address bar).
+    const fetchSite = req.headers["sec-fetch-site"];
+    const fromPage = req.headers.origin !== undefined || (fetchSite !== undefined && fetchSite !== "none");
+    const publicRead = found.route.public === true && (req.method === "GET" || req.method === "HEAD");
+    if (fromPage && !publicRead) {
+      return send(res, 403, {
+        error: {
+          code: "forbidden",
+          message:
+            "Pages may not call the identity provider: the app's sign-in screens go through its own /api/offline routes.",
+        },
+      });
+    }
+    if (found.route.public !== true && !authorizes(req.headers.authorization, deps.apiKey)) {
+      return send(
+        res,
+        401,
+        {
+          error: {
+            code: "unauthorized",
+            message:
+              "This endpoint needs the identity provider's API key: send `Authorization: Bearer <key>` with the key kept in the file api-key of its data directory.",
+          },
+        },
+        { "www-authenticate": 'Bearer realm="offline identity provider"' },
       );
     }
     try {
@@ -382,15 +416,14 @@ export function createHandler(
         query: url.searchParams,
         body: await readBody(req),
         request: { client_ip: req.socket.remoteAddress ?? "", user_agent: req.headers["user-agent"] ?? "" },
-        origin: cors["access-control-allow-origin"],
       });
-      send(res, reply.status, reply.body, cors);
+      send(res, reply.status, reply.body);
     } catch (error) {
       if (error instanceof IdpError || error instanceof HttpFailure) {
-        return send(res, error.status, { error: { code: error.code, message: error.message } }, cors);
+        return send(res, error.status, { error: { code: error.code, message: error.message } });
       }
       log(`offline idp: ${req.method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}`);
-      send(res, 500, { error: { code: "internal", message: "The identity provider failed; see its log." } }, cors);
+      send(res, 500, { error: { code: "internal", message: "The identity provider failed; see its log." } });
     }
   }
 

@@ -2,12 +2,16 @@
  * The offline identity provider: a local stand-in for Clerk that issues Clerk-shaped session
  * tokens for a directory of demo users and organizations, and sends every directory change to the
  * backend as the svix-signed Clerk webhook Clerk would send. Loopback only; not for production.
+ * Its API wants the key kept in its data directory for anything that changes state or mints a
+ * token, and refuses browsers: pages go through the app's own server.
  */
 import { rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { apiKeyPath, loadOrCreateApiKey } from "./api-key";
 import { Directory } from "./directory";
+import { privateDir } from "./files";
 import { createHandler } from "./http";
 import { newId } from "./ids";
 import { DEMO_USERS, seedDemoDirectory } from "./seed";
@@ -34,6 +38,7 @@ export {
 } from "./token-settings";
 export { DEFAULT_RETRY, type RetryPolicy, type WebhookStatus } from "./webhook-sender";
 export { loadOrCreateWebhookSecret, webhookSecretPath } from "./webhook-secret";
+export { apiKeyPath, loadOrCreateApiKey, readApiKey } from "./api-key";
 
 /** Default port, next to the Convex CLI's local 3210 (API) and 3211 (HTTP actions). */
 export const DEFAULT_PORT = 3212;
@@ -70,6 +75,12 @@ export type IdentityProvider = {
   fresh: boolean;
   /** The secret webhooks are signed with: configure the backend's CLERK_WEBHOOK_SECRET with it. */
   webhookSecret: string;
+  /**
+   * What the HTTP API wants as `Authorization: Bearer …` for everything but discovery, keys and
+   * restoring normal tokens. Kept in `apiKeyFile` (0600) for the app's server side and tools.
+   */
+  apiKey: string;
+  apiKeyFile: string;
   /** Users, organizations and memberships. */
   directory: Directory;
   /** Sign-in sessions and their tokens. */
@@ -95,11 +106,14 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   const warn = options.quiet ? () => {} : (line: string) => console.error(line);
   if (options.reset) {
     // Only the files this module writes: a mistyped --data-dir never loses anything else.
-    for (const file of ["state.json", "signing-key.json", "webhook-secret"]) {
+    for (const file of ["state.json", "signing-key.json", "webhook-secret", "api-key"]) {
       rmSync(path.join(dataDir, file), { force: true });
     }
   }
+  // Keys, secrets and every user's data: the owner's only, whatever the umask made of it before.
+  privateDir(dataDir);
   const key = await loadOrCreateSigningKey(dataDir);
+  const apiKey = loadOrCreateApiKey(dataDir);
   const storedSecret = loadOrCreateWebhookSecret(dataDir);
   const target = options.webhook
     ? {
@@ -134,7 +148,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
   // In memory and new on every start: a restart always issues normal tokens.
   const tokenSettings = new TokenSettings(store, warn);
   const sessions = new Sessions(store, key, url, tokenSettings);
-  server.on("request", createHandler({ issuer: url, key, directory, sessions, webhooks: sender, tokenSettings }, log));
+  server.on(
+    "request",
+    createHandler({ issuer: url, key, apiKey, directory, sessions, webhooks: sender, tokenSettings }, log),
+  );
   sender.start();
 
   log(
@@ -142,6 +159,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       "offline identity provider — not for production",
       `  listening  ${url}  (issuer; set CLERK_JWT_ISSUER_DOMAIN=${url} on the offline Convex server)`,
       `  data       ${dataDir}${fresh ? "  (new: demo directory seeded)" : ""}`,
+      `  API key    ${apiKeyPath(dataDir)}  (Authorization: Bearer …; the app's server side reads it)`,
       `  webhooks   ${target ? `→ ${target.url}` : "none configured (changes stay queued)"}; ` +
         (options.webhook?.secret ? "signed with the secret given" : `secret in ${webhookSecretPath(dataDir)}`),
       `  sign in as ${DEMO_USERS.map((u) => u.email_address).join(", ")}`,
@@ -163,6 +181,8 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     dataDir,
     fresh,
     webhookSecret: target?.secret ?? storedSecret,
+    apiKey,
+    apiKeyFile: apiKeyPath(dataDir),
     directory,
     sessions,
     tokenSettings,

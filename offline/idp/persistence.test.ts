@@ -40,7 +40,21 @@ describe("persistence", () => {
     expect(second.webhookSecret).toBe(before.secret);
     expect(second.directory.listUsers()).toEqual(before.users);
     expect(second.directory.listOrganizations().map((o) => o.slug)).toEqual(["acme", "globex"]);
-    expect((await call(second.url, "POST", `/sessions/${session.id}/token`)).status).toBe(200);
+    expect((await call(second, "POST", `/sessions/${session.id}/token`)).status).toBe(200);
+  });
+
+  it("keeps its API key across restarts, and makes a new one on reset", async () => {
+    const dir = dataDir();
+    const first = await run(dir);
+    const key = first.apiKey;
+    await first.close();
+    const second = await run(dir);
+    expect(second.apiKey).toBe(key);
+    await second.close();
+    const reset = await run(dir, { reset: true });
+    expect(reset.apiKey).not.toBe(key);
+    expect((await call({ url: reset.url, apiKey: key }, "GET", "/directory/users")).status).toBe(401);
+    expect((await call(reset, "GET", "/directory/users")).status).toBe(200);
   });
 
   it("delivers what was still queued when it stopped, keeping each svix-id", async () => {

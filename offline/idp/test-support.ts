@@ -79,18 +79,23 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_
   }
 }
 
-/** JSON over HTTP against the identity provider. */
+/**
+ * JSON over HTTP against the identity provider. With the provider itself (`{ url, apiKey }`) the
+ * request carries its API key, as the app's server side sends it; with a bare URL it carries none.
+ */
 export async function call(
-  base: string,
+  base: string | { url: string; apiKey: string },
   method: string,
   pathname: string,
   body?: unknown,
   headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; json: any; headers: Headers }> {
-  const response = await fetch(base + pathname, {
+  const url = typeof base === "string" ? base : base.url;
+  const key: Record<string, string> = typeof base === "string" ? {} : { authorization: `Bearer ${base.apiKey}` };
+  const response = await fetch(url + pathname, {
     method,
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    headers: body === undefined ? { ...key, ...headers } : { "content-type": "application/json", ...key, ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();

@@ -26,54 +26,56 @@ const userId = (email: string) => idp.directory.listUsers({ email_address: email
 const alice = () => userId("alice.johnson@example.com");
 const acme = () => idp.directory.listOrganizations().find((o) => o.slug === "acme")!.id;
 
-async function signIn(base: string, email: string) {
+type Provider = { url: string; apiKey: string };
+
+async function signIn(base: Provider, email: string) {
   const { status, json } = await call(base, "POST", "/sessions", { email_address: email });
   expect(status).toBe(201);
   return json as { id: string; user_id: string; last_active_token: { jwt: string } };
 }
 
 /** A fresh token's claims, after checking its signature and that its `aud` is `audience`. */
-async function token(sessionId: string, audience = "convex", base = idp.url): Promise<JWTPayload> {
+async function token(sessionId: string, audience = "convex", base: Provider = idp): Promise<JWTPayload> {
   const { status, json } = await call(base, "POST", `/sessions/${sessionId}/token`);
   expect(status).toBe(200);
-  const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
-  return (await jwtVerify(json.jwt as string, jwks, { issuer: base, audience, algorithms: ["RS256"] })).payload;
+  const jwks = createRemoteJWKSet(new URL(`${base.url}/.well-known/jwks.json`));
+  return (await jwtVerify(json.jwt as string, jwks, { issuer: base.url, audience, algorithms: ["RS256"] })).payload;
 }
 
-const patch = (body: unknown) => call(idp.url, "PATCH", "/token-settings", body);
+const patch = (body: unknown) => call(idp, "PATCH", "/token-settings", body);
 
 describe("token settings", () => {
   it("are normal until changed: aud convex and the organization claims", async () => {
-    const { status, json } = await call(idp.url, "GET", "/token-settings");
+    const { status, json } = await call(idp, "GET", "/token-settings");
     expect(status).toBe(200);
     expect(json).toEqual(NORMAL);
-    expect((await call(idp.url, "GET", "/")).json.token_settings).toEqual(NORMAL);
-    const payload = await token((await signIn(idp.url, "alice.johnson@example.com")).id);
+    expect((await call(idp, "GET", "/")).json.token_settings).toEqual(NORMAL);
+    const payload = await token((await signIn(idp, "alice.johnson@example.com")).id);
     expect(payload.aud).toBe("convex");
     expect(payload.o).toMatchObject({ id: acme(), rol: "admin", slg: "acme" });
     expect(payload.fea).toBe("o:projects,o:tasks,o:usage");
   });
 
   it("change every user's aud, and show it at GET /", async () => {
-    const session = await signIn(idp.url, "ben.carter@example.com");
+    const session = await signIn(idp, "ben.carter@example.com");
     const changed = await patch({ audience: "not-convex" });
     expect(changed.status).toBe(200);
     expect(changed.json).toEqual({ ...NORMAL, default: { audience: "not-convex", organization_claims: true } });
-    expect((await call(idp.url, "GET", "/token-settings")).json).toEqual(changed.json);
-    expect((await call(idp.url, "GET", "/")).json.token_settings).toEqual(changed.json);
+    expect((await call(idp, "GET", "/token-settings")).json).toEqual(changed.json);
+    expect((await call(idp, "GET", "/")).json.token_settings).toEqual(changed.json);
 
     const payload = await token(session.id, "not-convex");
     expect(payload.aud).toBe("not-convex");
     // Still Clerk-shaped otherwise: only the audience is wrong.
     expect(payload.o).toMatchObject({ slg: "acme", rol: "member" });
-    const signedIn = await signIn(idp.url, "chloe.nguyen@example.com");
+    const signedIn = await signIn(idp, "chloe.nguyen@example.com");
     expect(decodeJwt(signedIn.last_active_token.jwt).aud).toBe("not-convex");
     expect(idp.sessions.claims(signedIn.id).aud).toBe("not-convex");
   });
 
   it("with user_id change only that user's tokens", async () => {
-    const aliceSession = await signIn(idp.url, "alice.johnson@example.com");
-    const benSession = await signIn(idp.url, "ben.carter@example.com");
+    const aliceSession = await signIn(idp, "alice.johnson@example.com");
+    const benSession = await signIn(idp, "ben.carter@example.com");
     const changed = await patch({ user_id: alice(), audience: "wrong-audience" });
     expect(changed.status).toBe(200);
     expect(changed.json).toEqual({ ...NORMAL, users: { [alice()]: { audience: "wrong-audience" } } });
@@ -83,7 +85,7 @@ describe("token settings", () => {
     // A user's override wins over the default, field by field.
     await patch({ organization_claims: false });
     await patch({ user_id: alice(), organization_claims: true });
-    expect((await call(idp.url, "GET", "/token-settings")).json.users).toEqual({
+    expect((await call(idp, "GET", "/token-settings")).json.users).toEqual({
       [alice()]: { audience: "wrong-audience", organization_claims: true },
     });
     expect((await token(aliceSession.id, "wrong-audience")).o).toMatchObject({ slg: "acme" });
@@ -91,7 +93,7 @@ describe("token settings", () => {
   });
 
   it("without organization claims drop `o` and `fea` while the session keeps its active organization", async () => {
-    const session = await signIn(idp.url, "alice.johnson@example.com");
+    const session = await signIn(idp, "alice.johnson@example.com");
     expect((await token(session.id)).o).toBeDefined();
     const changed = await patch({ organization_claims: false });
     expect(changed.status).toBe(200);
@@ -102,13 +104,13 @@ describe("token settings", () => {
     expect(payload.fea).toBeUndefined();
     expect(payload).toMatchObject({ aud: "convex", sub: session.user_id, sid: session.id, v: 2 });
     expect(parseOrgClaims(payload as Record<string, unknown>)).toEqual({ status: "none" });
-    const stored = await call(idp.url, "GET", `/sessions/${session.id}`);
+    const stored = await call(idp, "GET", `/sessions/${session.id}`);
     expect(stored.json.last_active_organization_id).toBe(acme());
 
     // Switching organizations still works; the token still leaves it out.
     const globex = idp.directory.listOrganizations().find((o) => o.slug === "globex")!.id;
-    const ben = await signIn(idp.url, "ben.carter@example.com");
-    const switched = await call(idp.url, "POST", `/sessions/${ben.id}/active-organization`, {
+    const ben = await signIn(idp, "ben.carter@example.com");
+    const switched = await call(idp, "POST", `/sessions/${ben.id}/active-organization`, {
       organization_id: globex,
     });
     expect(switched.json.last_active_organization_id).toBe(globex);
@@ -116,13 +118,13 @@ describe("token settings", () => {
   });
 
   it("go back to normal with DELETE, for everyone or for one user", async () => {
-    const aliceSession = await signIn(idp.url, "alice.johnson@example.com");
+    const aliceSession = await signIn(idp, "alice.johnson@example.com");
     const erin = userId("erin.walsh@example.com");
     await patch({ audience: "elsewhere", organization_claims: false });
     await patch({ user_id: alice(), audience: "alice-only" });
     await patch({ user_id: erin, organization_claims: true });
 
-    const one = await call(idp.url, "DELETE", `/token-settings?user_id=${alice()}`);
+    const one = await call(idp, "DELETE", `/token-settings?user_id=${alice()}`);
     expect(one.status).toBe(200);
     expect(one.json).toEqual({
       object: "token_settings",
@@ -131,10 +133,10 @@ describe("token settings", () => {
     });
     expect((await token(aliceSession.id, "elsewhere")).o).toBeUndefined();
 
-    const all = await call(idp.url, "DELETE", "/token-settings");
+    const all = await call(idp, "DELETE", "/token-settings");
     expect(all.status).toBe(200);
     expect(all.json).toEqual(NORMAL);
-    expect((await call(idp.url, "GET", "/")).json.token_settings).toEqual(NORMAL);
+    expect((await call(idp, "GET", "/")).json.token_settings).toEqual(NORMAL);
     const payload = await token(aliceSession.id);
     expect(payload.aud).toBe("convex");
     expect(payload.o).toMatchObject({ slg: "acme", rol: "admin" });
@@ -145,7 +147,7 @@ describe("token settings", () => {
     await patch({ user_id: user.id, organization_claims: false });
     expect(Object.keys(idp.tokenSettings.view().users)).toEqual([user.id]);
     idp.directory.deleteUser(user.id);
-    expect((await call(idp.url, "GET", "/token-settings")).json).toEqual(NORMAL);
+    expect((await call(idp, "GET", "/token-settings")).json).toEqual(NORMAL);
   });
 
   it.each<[string, () => [string, string, unknown], number, RegExp]>([
@@ -231,12 +233,12 @@ describe("token settings", () => {
     ],
   ])("refuse %s with a message naming the problem, and change nothing", async (_what, request, status, message) => {
     await patch({ user_id: alice(), audience: "before" });
-    const before = (await call(idp.url, "GET", "/token-settings")).json;
+    const before = (await call(idp, "GET", "/token-settings")).json;
     const [method, pathname, body] = request();
-    const response = await call(idp.url, method, pathname, body);
+    const response = await call(idp, method, pathname, body);
     expect(response.status).toBe(status);
     expect(response.json.error.message).toMatch(message);
-    expect((await call(idp.url, "GET", "/token-settings")).json).toEqual(before);
+    expect((await call(idp, "GET", "/token-settings")).json).toEqual(before);
   });
 });
 
@@ -257,15 +259,15 @@ describe("token settings across starts", () => {
     const dir = tempDataDir();
     cleanups.push(dir.remove);
     const first = await run(dir.dir);
-    const session = await signIn(first.url, "alice.johnson@example.com");
-    await call(first.url, "PATCH", "/token-settings", { audience: "not-convex", organization_claims: false });
-    await call(first.url, "PATCH", "/token-settings", { user_id: session.user_id, audience: "alice-only" });
-    expect((await token(session.id, "alice-only", first.url)).o).toBeUndefined();
+    const session = await signIn(first, "alice.johnson@example.com");
+    await call(first, "PATCH", "/token-settings", { audience: "not-convex", organization_claims: false });
+    await call(first, "PATCH", "/token-settings", { user_id: session.user_id, audience: "alice-only" });
+    expect((await token(session.id, "alice-only", first)).o).toBeUndefined();
     await first.close();
 
     const second = await run(dir.dir);
-    expect((await call(second.url, "GET", "/token-settings")).json).toEqual(NORMAL);
-    const payload = await token(session.id, "convex", second.url);
+    expect((await call(second, "GET", "/token-settings")).json).toEqual(NORMAL);
+    const payload = await token(session.id, "convex", second);
     expect(payload.aud).toBe("convex");
     expect(payload.o).toMatchObject({ slg: "acme", rol: "admin" });
   });
@@ -278,12 +280,12 @@ describe("token settings across starts", () => {
     const loud = await run(dir.dir, { quiet: false });
     const ben = loud.directory.listUsers({ email_address: "ben.carter@example.com" })[0]!.id;
 
-    await call(loud.url, "PATCH", "/token-settings", { audience: "not-convex" });
-    await call(loud.url, "PATCH", "/token-settings", { audience: "not-convex" });
-    await call(loud.url, "PATCH", "/token-settings", { user_id: ben, organization_claims: false });
-    await call(loud.url, "DELETE", `/token-settings?user_id=${ben}`);
-    await call(loud.url, "DELETE", "/token-settings");
-    await call(loud.url, "DELETE", "/token-settings");
+    await call(loud, "PATCH", "/token-settings", { audience: "not-convex" });
+    await call(loud, "PATCH", "/token-settings", { audience: "not-convex" });
+    await call(loud, "PATCH", "/token-settings", { user_id: ben, organization_claims: false });
+    await call(loud, "DELETE", `/token-settings?user_id=${ben}`);
+    await call(loud, "DELETE", "/token-settings");
+    await call(loud, "DELETE", "/token-settings");
     expect(stderr.mock.calls.map(([line]) => line as string)).toEqual([
       'offline identity provider: tokens for everyone now have aud "not-convex" (DELETE /token-settings to restore)',
       `offline identity provider: tokens for ${ben} now have aud "not-convex" and no organization claims ` +
@@ -296,7 +298,7 @@ describe("token settings across starts", () => {
     const quietDir = tempDataDir();
     cleanups.push(quietDir.remove);
     const quiet = await run(quietDir.dir);
-    await call(quiet.url, "PATCH", "/token-settings", { organization_claims: false });
+    await call(quiet, "PATCH", "/token-settings", { organization_claims: false });
     expect(stderr).not.toHaveBeenCalled();
   });
 });

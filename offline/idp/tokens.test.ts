@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 async function signIn(email: string, extra: Record<string, unknown> = {}) {
-  const { status, json } = await call(idp.url, "POST", "/sessions", { email_address: email, ...extra });
+  const { status, json } = await call(idp, "POST", "/sessions", { email_address: email, ...extra });
   expect(status).toBe(201);
   return json as {
     id: string;
@@ -36,7 +36,7 @@ async function verify(jwt: string) {
 }
 
 async function freshToken(sessionId: string) {
-  const { status, json } = await call(idp.url, "POST", `/sessions/${sessionId}/token`);
+  const { status, json } = await call(idp, "POST", `/sessions/${sessionId}/token`);
   expect(status).toBe(200);
   expect(json.object).toBe("token");
   return (await verify(json.jwt as string)).payload;
@@ -44,7 +44,7 @@ async function freshToken(sessionId: string) {
 
 describe("discovery", () => {
   it("names its own base URL as issuer and points at its JWKS", async () => {
-    const { status, json } = await call(idp.url, "GET", "/.well-known/openid-configuration");
+    const { status, json } = await call(idp, "GET", "/.well-known/openid-configuration");
     expect(status).toBe(200);
     expect(json.issuer).toBe(idp.url);
     expect(idp.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -52,7 +52,7 @@ describe("discovery", () => {
   });
 
   it("publishes one public RS256 key with a kid, and nothing private", async () => {
-    const { json } = await call(idp.url, "GET", "/.well-known/jwks.json");
+    const { json } = await call(idp, "GET", "/.well-known/jwks.json");
     expect(json.keys).toHaveLength(1);
     expect(json.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", kid: expect.any(String) });
     expect(Object.keys(json.keys[0]).sort()).toEqual(["alg", "e", "kid", "kty", "n", "use"]);
@@ -63,7 +63,7 @@ describe("session tokens", () => {
   it("verify against the JWKS with Clerk's session token v2 claims", async () => {
     const session = await signIn("alice.johnson@example.com");
     const { payload, protectedHeader } = await verify(session.last_active_token.jwt);
-    const { json: jwks } = await call(idp.url, "GET", "/.well-known/jwks.json");
+    const { json: jwks } = await call(idp, "GET", "/.well-known/jwks.json");
     const acme = idp.directory.listOrganizations().find((o) => o.slug === "acme")!;
     expect(protectedHeader).toMatchObject({ alg: "RS256", kid: jwks.keys[0].kid });
     expect(payload).toMatchObject({
@@ -88,7 +88,7 @@ describe("session tokens", () => {
     expect(payload.exp! - payload.iat!).toBe(60);
     expect(payload.nbf!).toBeLessThanOrEqual(payload.iat!);
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(5);
-    const { json } = await call(idp.url, "GET", `/sessions/${session.id}/token`);
+    const { json } = await call(idp, "GET", `/sessions/${session.id}/token`);
     expect(decodeProtectedHeader(json.jwt as string).alg).toBe("RS256");
   });
 
@@ -118,7 +118,7 @@ describe("session tokens", () => {
     const globex = idp.directory.listOrganizations().find((o) => o.slug === "globex")!;
     expect((await freshToken(session.id)).o).toMatchObject({ slg: "acme", rol: "member" });
 
-    const switched = await call(idp.url, "POST", `/sessions/${session.id}/active-organization`, {
+    const switched = await call(idp, "POST", `/sessions/${session.id}/active-organization`, {
       organization_id: globex.id,
     });
     expect(switched.status).toBe(200);
@@ -126,7 +126,7 @@ describe("session tokens", () => {
     expect((await verify(switched.json.last_active_token.jwt as string)).payload.o).toMatchObject({ slg: "globex" });
     expect((await freshToken(session.id)).o).toMatchObject({ id: globex.id, slg: "globex", rol: "member" });
 
-    const mine = await call(idp.url, "GET", `/sessions/${session.id}/organizations`);
+    const mine = await call(idp, "GET", `/sessions/${session.id}/organizations`);
     expect(
       mine.json.data.map((m: { organization: { slug: string }; role: string }) => [m.organization.slug, m.role]),
     ).toEqual([
@@ -135,7 +135,7 @@ describe("session tokens", () => {
     ]);
 
     idp.directory.removeMember(globex.id, session.user_id);
-    expect((await call(idp.url, "GET", `/sessions/${session.id}/organizations`)).json.total_count).toBe(1);
+    expect((await call(idp, "GET", `/sessions/${session.id}/organizations`)).json.total_count).toBe(1);
     const after = await freshToken(session.id);
     expect(after.o).toBeUndefined();
     expect(after.fea).toBeUndefined();
@@ -153,38 +153,35 @@ describe("session tokens", () => {
 
   it("are refused once the session is signed out or its user deleted", async () => {
     const session = await signIn("chloe.nguyen@example.com");
-    expect((await call(idp.url, "DELETE", `/sessions/${session.id}`)).json.status).toBe("ended");
-    const ended = await call(idp.url, "POST", `/sessions/${session.id}/token`);
+    expect((await call(idp, "DELETE", `/sessions/${session.id}`)).json.status).toBe("ended");
+    const ended = await call(idp, "POST", `/sessions/${session.id}/token`);
     expect(ended.status).toBe(410);
     expect(ended.json.error.message).toMatch(/signed out/);
 
     const user = idp.directory.createUser({ email_address: "short.lived@example.com" });
     const doomed = idp.sessions.create({ user_id: user.id });
     idp.directory.deleteUser(user.id);
-    const revoked = await call(idp.url, "GET", `/sessions/${doomed.id}/token`);
+    const revoked = await call(idp, "GET", `/sessions/${doomed.id}/token`);
     expect(revoked.status).toBe(410);
     expect(revoked.json.error.message).toMatch(/revoked/);
   });
 });
 
 describe("HTTP API", () => {
-  it("answers CORS preflights from loopback app origins and refuses other sites", async () => {
-    for (const origin of ["http://localhost:3000", "http://127.0.0.1:3000"]) {
+  it("gives pages no CORS grant and no token, from any origin; the app's server, with the key, gets one", async () => {
+    for (const origin of ["http://localhost:3000", "http://127.0.0.1:3000", "https://evil.example"]) {
       const preflight = await call(idp.url, "OPTIONS", "/sessions/sess_x/token", undefined, { origin });
-      expect(preflight.status).toBe(204);
-      expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
-      expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+      expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     }
     const session = await signIn("alice.johnson@example.com");
-    const token = await call(idp.url, "POST", `/sessions/${session.id}/token`, undefined, {
+    const fromPage = await call(idp, "POST", `/sessions/${session.id}/token`, undefined, {
       origin: "http://localhost:3000",
     });
-    expect(token.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
-    expect((await verify(token.json.jwt as string)).payload.azp).toBe("http://localhost:3000");
-    const evil = await call(idp.url, "POST", `/sessions/${session.id}/token`, undefined, {
-      origin: "https://evil.example",
-    });
-    expect(evil.status).toBe(403);
+    expect(fromPage.status).toBe(403);
+    expect(fromPage.json).not.toHaveProperty("jwt");
+    const fromServer = await call(idp, "POST", `/sessions/${session.id}/token`);
+    expect(fromServer.status).toBe(200);
+    expect((await verify(fromServer.json.jwt as string)).payload.sub).toBe(session.user_id);
   });
 
   const acme = () => idp.directory.listOrganizations().find((o) => o.slug === "acme")!.id;
@@ -265,7 +262,7 @@ describe("HTTP API", () => {
     ],
   ])("refuses %s with a message naming the problem", async (_what, request, status, message) => {
     const [method, pathname, body] = request();
-    const response = await call(idp.url, method, pathname, body);
+    const response = await call(idp, method, pathname, body);
     expect(response.status).toBe(status);
     expect(response.json.error.message).toMatch(message);
   });

@@ -101,7 +101,7 @@ describe("webhook sender", () => {
     };
     receiver.deliveries.splice(0, seen);
     const http = (method: string, path: string, body?: unknown) =>
-      call(idp.url, method, path, body, { "user-agent": "webhooks-test" });
+      call(idp, method, path, body, { "user-agent": "webhooks-test" });
 
     const signUp = await http("POST", "/directory/users", {
       email_address: "Grace.Hopper@Example.com",
@@ -239,14 +239,14 @@ describe("webhook sender", () => {
     const { idp, receiver } = await start();
     await idp.webhooks.idle();
     receiver.deliveries.splice(0);
-    const resync = await call(idp.url, "POST", "/webhooks/resync");
+    const resync = await call(idp, "POST", "/webhooks/resync");
     expect(resync.json).toEqual({ queued: 13 });
     await idp.webhooks.idle();
     expect(new Set(receiver.accepted().map((d) => d.event.type))).toEqual(
       new Set(["user.created", "organization.created", "organizationMembership.created"]),
     );
     expect(receiver.accepted()).toHaveLength(13);
-    const status = await call(idp.url, "GET", "/webhooks");
+    const status = await call(idp, "GET", "/webhooks");
     expect(status.json).toMatchObject({ url: receiver.url, pending: [], failed: [] });
     expect(status.json.delivered).toHaveLength(26);
     expect(status.json.delivered[0]).not.toHaveProperty("body");
