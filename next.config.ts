@@ -2,7 +2,7 @@ import path from "node:path";
 import type { NextConfig } from "next";
 import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
 
-import { EnvError, validateEnv, type AuthMode } from "./lib/env";
+import { EnvError, validateEnv, type AuthMode } from "./setup/config";
 
 /**
  * The auth mode is fixed at build time. `@/lib/auth/adapter` (client: providers and auth UI) and
@@ -35,6 +35,8 @@ export default function nextConfig(phase: string): NextConfig {
 
   return {
     reactStrictMode: true,
+    // The workspace packages (packages/*) ship TypeScript sources.
+    transpilePackages: ["@tenant-workspace/clerk-local", "@tenant-workspace/convex-local"],
     env: {
       NEXT_PUBLIC_AUTH_MODE: env.authMode,
       NEXT_PUBLIC_CONVEX_URL: env.convexUrl,

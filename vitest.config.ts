@@ -3,9 +3,18 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
-    include: ["convex/**/*.test.ts", "lib/**/*.test.ts", "offline/**/*.test.ts", "doctor/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: [
+      "convex/**/*.test.ts",
+      "lib/**/*.test.ts",
+      "offline/**/*.test.ts",
+      "setup/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "packages/*/src/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+    ],
     environment: "edge-runtime",
-    server: { deps: { inline: ["convex-test"] } },
+    // The workspace packages ship TypeScript sources: transform them like the app's own files.
+    server: { deps: { inline: ["convex-test", /@tenant-workspace\//] } },
     env: {
       // auth.config.ts refuses to load without it; convex-test itself never verifies tokens.
       CLERK_JWT_ISSUER_DOMAIN: "https://test.clerk.example",

@@ -5,8 +5,8 @@ import { Fragment, useId } from "react";
 
 import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
-import { SHORT_MESSAGE, type AuthDiagnosis } from "@/lib/auth/diagnose";
-import { showsSetupDetails } from "@/lib/env";
+import { SHORT_MESSAGE, type AuthDiagnosis } from "@/setup/diagnose";
+import { showsSetupDetails } from "@/setup/config";
 import { routes } from "@/lib/routes";
 
 /** Text with `backtick` spans shown as code (commands and values to copy). */

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react
 import { api } from "@/convex/_generated/api";
 import { WorkspaceContext, type Permission, type WorkspaceState } from "@/hooks/use-workspace";
 import { useAuthState } from "@/lib/auth/adapter";
-import { clearRefusal, messageOf, useAuthProbe } from "@/lib/auth/auth-probe";
+import { clearRefusal, messageOf, useAuthProbe } from "@/setup/auth-probe";
 import {
   consoleReport,
   diagnoseBackendFailure,
@@ -16,9 +16,9 @@ import {
   diagnoseRefusedToken,
   isMissingFunction,
   type AuthDiagnosis,
-} from "@/lib/auth/diagnose";
-import { summarizeToken } from "@/lib/auth/token-claims";
-import { authMode } from "@/lib/env";
+} from "@/setup/diagnose";
+import { summarizeToken } from "@/setup/token-claims";
+import { authMode } from "@/setup/config";
 import { describeError, type AppErrorInfo } from "@/lib/errors";
 
 /** `users.ensure`'s outcome for one identity: the error as shown, and its raw message for diagnosis. */

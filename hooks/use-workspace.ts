@@ -5,7 +5,7 @@ import { createContext, use } from "react";
 
 import type { api } from "@/convex/_generated/api";
 import type { Id } from "@/convex/_generated/dataModel";
-import type { AuthDiagnosis } from "@/lib/auth/diagnose";
+import type { AuthDiagnosis } from "@/setup/diagnose";
 import type { AppErrorInfo } from "@/lib/errors";
 
 export type CurrentOrg = NonNullable<FunctionReturnType<typeof api.organizations.current>>;

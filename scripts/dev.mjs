@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run dev` (run as `node --import tsx scripts/dev.mjs`, for lib/env.ts): picks connected mode
+// `npm run dev` (run as `node --import tsx scripts/dev.mjs`, for setup/config.ts): picks connected mode
 // when a Convex deployment (CONVEX_DEPLOYMENT, or a self-hosted backend) and Clerk keys are
 // configured, and says which mode it chose and why. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
@@ -11,11 +11,11 @@ import {
   describeDeployment,
   devModeProblem,
   resolveDevMode,
-} from "../lib/env.ts";
+} from "../setup/config.ts";
 
 nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
 
-// The same rule `npm run doctor` checks (lib/env.ts).
+// The same rule `npm run doctor` checks (setup/config.ts).
 const mode = resolveDevMode(process.env);
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_IGNORE_INCORRECT_LOCKFILE: "1" };
 

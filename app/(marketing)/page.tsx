@@ -1,6 +1,6 @@
 import { ActivityIcon, FolderKanbanIcon, ShieldCheckIcon, ZapIcon } from "lucide-react";
 
-import { authMode } from "@/lib/env";
+import { authMode } from "@/setup/config";
 
 import { LandingActions } from "./_components/landing-actions";
 

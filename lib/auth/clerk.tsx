@@ -20,11 +20,11 @@ import Link from "next/link";
 import { useCallback, useMemo, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";
-import { convexUrl } from "@/lib/env";
+import { convexUrl } from "@/setup/config";
 import { routes, selectOrgView } from "@/lib/routes";
 
-import { createConvexClient, noteToken, noteTokenError } from "./auth-probe";
-import { issuerOfPublishableKey } from "./token-claims";
+import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
+import { issuerOfPublishableKey } from "@/setup/token-claims";
 import type { AdapterAuthState, AuthPageProps } from "./types";
 
 const convex = createConvexClient(convexUrl());

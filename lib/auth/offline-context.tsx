@@ -5,7 +5,7 @@
 import { ConvexProviderWithAuth } from "convex/react";
 import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
-import { convexUrl, offlineIdpUrl } from "@/lib/env";
+import { convexUrl, offlineIdpUrl } from "@/setup/config";
 import { routes } from "@/lib/routes";
 
 import {
@@ -18,7 +18,7 @@ import {
   type OfflineSession,
   type OfflineSignIn,
 } from "./offline-client";
-import { createConvexClient, noteToken, noteTokenError } from "./auth-probe";
+import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
 import type { AdapterAuthState } from "./types";
 
 const convex = createConvexClient(convexUrl());

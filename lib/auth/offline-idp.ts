@@ -2,7 +2,7 @@
 // with the provider's API key. The key is a file the offline stack writes (0600) under its data
 // directory; only this server and the tests read it, so pages and other sites cannot use the
 // provider (they go through the app's /api/offline routes, which act for the signed-in session).
-import { offlineIdpApiKeyFile, offlineIdpUrl } from "../env";
+import { offlineIdpApiKeyFile, offlineIdpUrl } from "../../setup/config";
 
 import { OfflineIdentityError } from "./offline-errors";
 

@@ -15,7 +15,7 @@ import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle }
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
-import { offlineIdpUrl } from "@/lib/env";
+import { offlineIdpUrl } from "@/setup/config";
 import { roleLabel } from "@/lib/format";
 import { routes, withRedirect } from "@/lib/routes";
 

@@ -7,7 +7,7 @@ import { NextRequest } from "next/server";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
 vi.mock("@/lib/auth/server", () => ({ getConvexToken: vi.fn(async () => "user-token") }));
-vi.mock("@/lib/env", () => ({
+vi.mock("@/setup/config", () => ({
   convexUrl: () => "http://127.0.0.1:3210",
   convexSiteUrl: () => "http://127.0.0.1:3211",
 }));

@@ -7,7 +7,7 @@ import Markdown from "react-markdown";
 import rehypeSlug from "rehype-slug";
 import remarkGfm from "remark-gfm";
 
-import { showsSetupDetails } from "@/lib/env";
+import { showsSetupDetails } from "@/setup/config";
 
 export const metadata: Metadata = { title: "README" };
 // Rendered once at build time (on every request in development): the README as it was built.

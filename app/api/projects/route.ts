@@ -12,7 +12,7 @@ import { ConvexError } from "convex/values";
 import { NextResponse, type NextRequest } from "next/server";
 import { api } from "@/convex/_generated/api";
 import { getConvexToken } from "@/lib/auth/server";
-import { convexUrl } from "@/lib/env";
+import { convexUrl } from "@/setup/config";
 import { refuseCrossSite } from "@/lib/http/same-origin";
 
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@ import { preloadQuery, preloadedQueryResult } from "convex/nextjs";
 
 import { api } from "@/convex/_generated/api";
 import { getConvexToken } from "@/lib/auth/server";
-import { convexUrl } from "@/lib/env";
+import { convexUrl } from "@/setup/config";
 
 import { DASHBOARD_ARGS, type PreloadedDashboard } from "./dashboard-args";
 

@@ -7,7 +7,7 @@
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { getConvexToken } from "@/lib/auth/server";
-import { convexSiteUrl } from "@/lib/env";
+import { convexSiteUrl } from "@/setup/config";
 import { refuseCrossSite } from "@/lib/http/same-origin";
 
 export const dynamic = "force-dynamic";

@@ -1,16 +1,16 @@
 /**
  * `npm run doctor`: checks the configuration it can see (.env.local, the environment, flags, the
  * deployment's variables, a sample token, the offline stack) and prints the fix for each problem.
- * See doctor/cli.ts.
+ * The checks are in ./cli.ts and ./checks.ts, testable without any network.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import nextEnv from "@next/env";
-import { main } from "../doctor/cli";
-import { offlineIdpApiKeyFile } from "../lib/env";
-import { ENV_LIST_COMMAND, fromEnvList, lastErrorLine } from "../doctor/deployment-env";
+import { main } from "./cli";
+import { offlineIdpApiKeyFile } from "../config";
+import { ENV_LIST_COMMAND, fromEnvList, lastErrorLine } from "./deployment-env";
 
 nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
 

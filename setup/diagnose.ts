@@ -5,7 +5,7 @@
  * tested without a browser. The workspace shows the result in full in development (and offline);
  * in production the user gets a short message and the console gets `consoleReport`.
  */
-import type { AuthMode } from "@/lib/env";
+import type { AuthMode } from "@/setup/config";
 
 import { CONVEX_AUDIENCE, sameIssuer, summarizeToken, type TokenSummary } from "./token-claims";
 

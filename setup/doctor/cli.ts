@@ -4,7 +4,7 @@
  * injected, so tests run it without a network, the Convex CLI or a .env.local.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_OFFLINE_CONVEX_URL, resolveDevMode } from "../lib/env";
+import { DEFAULT_OFFLINE_CONVEX_URL, resolveDevMode } from "../config";
 import {
   OFFLINE_SAMPLE_EMAIL,
   diagnose,

@@ -484,7 +484,7 @@ describe("convex/auth.config.ts against the deployment and the tokens", () => {
   });
 
   it("passes the repository's own convex/auth.config.ts, connected and offline", () => {
-    const source = readFileSync(new URL("../convex/auth.config.ts", import.meta.url), "utf8");
+    const source = readFileSync(new URL("../../convex/auth.config.ts", import.meta.url), "utf8");
     expect(problems(diagnose(clean({ authConfig: source })))).toEqual([]);
     expect(problems(diagnose(offline(source)))).toEqual([]);
   });

@@ -13,7 +13,7 @@ import {
   resolveDevMode,
   showsSetupDetails,
   validateEnv,
-} from "./env";
+} from "./config";
 
 const clerk = {
   NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY: "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k",

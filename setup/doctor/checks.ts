@@ -10,7 +10,7 @@ import {
   publishableKeyHost,
   sameIssuer,
   summarizeToken,
-} from "../lib/auth/token-claims";
+} from "../token-claims";
 import {
   DEFAULT_OFFLINE_CONVEX_URL,
   DEFAULT_OFFLINE_IDP_URL,
@@ -21,7 +21,7 @@ import {
   resolveConvexSiteUrl,
   resolveDevMode,
   type DeploymentConfig,
-} from "../lib/env";
+} from "../config";
 
 export { DEFAULT_OFFLINE_CONVEX_URL, DEFAULT_OFFLINE_IDP_URL, publishableKeyHost };
 
@@ -69,7 +69,7 @@ function parseUrl(value: string): URL | null {
   }
 }
 
-/** The mode `npm run dev` picks, by the rule it applies (lib/env.ts `resolveDevMode`). */
+/** The mode `npm run dev` picks, by the rule it applies (setup/config.ts `resolveDevMode`). */
 export function checkMode(env: Env): Finding {
   const mode = resolveDevMode(env);
   switch (mode.mode) {
