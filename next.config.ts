@@ -5,13 +5,13 @@ import { PHASE_DEVELOPMENT_SERVER } from "next/constants";
 import { EnvError, validateEnv, type AuthMode } from "./setup/config";
 
 /**
- * The auth mode is fixed at build time. `@/lib/auth/adapter` (client: providers and auth UI) and
+ * The auth mode is fixed at build time. `@/components/auth/adapter` (client: providers and auth UI) and
  * `@/lib/auth/server` (middleware and server-side token) resolve to the chosen mode's modules, so
  * the other mode's SDK is never bundled. TypeScript sees the shared contracts (`*.d.ts` beside them).
  */
 const AUTH_MODULES: Record<AuthMode, { adapter: string; server: string }> = {
-  clerk: { adapter: "lib/auth/clerk.tsx", server: "lib/auth/clerk-server.ts" },
-  offline: { adapter: "lib/auth/offline.tsx", server: "lib/auth/offline-server.ts" },
+  clerk: { adapter: "components/auth/clerk.tsx", server: "lib/auth/clerk-server.ts" },
+  offline: { adapter: "components/auth/offline.tsx", server: "lib/auth/offline-server.ts" },
 };
 
 export default function nextConfig(phase: string): NextConfig {
@@ -46,8 +46,8 @@ export default function nextConfig(phase: string): NextConfig {
       config.resolve.alias = {
         ...config.resolve.alias,
         // Both spellings: the bare specifier, and the path Next's tsconfig-paths plugin rewrites it to.
-        "@/lib/auth/adapter$": absolute(modules.adapter),
-        [`${absolute("lib/auth/adapter")}$`]: absolute(modules.adapter),
+        "@/components/auth/adapter$": absolute(modules.adapter),
+        [`${absolute("components/auth/adapter")}$`]: absolute(modules.adapter),
         "@/lib/auth/server$": absolute(modules.server),
         [`${absolute("lib/auth/server")}$`]: absolute(modules.server),
       };
@@ -55,7 +55,7 @@ export default function nextConfig(phase: string): NextConfig {
     },
     turbopack: {
       resolveAlias: {
-        "@/lib/auth/adapter": `./${modules.adapter}`,
+        "@/components/auth/adapter": `./${modules.adapter}`,
         "@/lib/auth/server": `./${modules.server}`,
       },
     },

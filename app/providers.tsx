@@ -5,7 +5,7 @@ import { ThemeProvider } from "next-themes";
 import type { ReactNode } from "react";
 
 import { Toaster } from "@/components/ui/sonner";
-import { AuthAdapterProvider } from "@/lib/auth/adapter";
+import { AuthAdapterProvider } from "@/components/auth/adapter";
 
 export function Providers({ children }: { children: ReactNode }) {
   return (

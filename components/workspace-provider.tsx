@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react
 
 import { api } from "@/convex/_generated/api";
 import { WorkspaceContext, type Permission, type WorkspaceState } from "@/hooks/use-workspace";
-import { useAuthState } from "@/lib/auth/adapter";
+import { useAuthState } from "@/components/auth/adapter";
 import { clearRefusal, messageOf, useAuthProbe } from "@/setup/auth-probe";
 import {
   consoleReport,

@@ -19,8 +19,8 @@ export type AdapterAuthState = {
 export type AuthPageProps = { redirectUrl: string };
 
 /**
- * The client contract every auth mode implements (`lib/auth/clerk.tsx`, `lib/auth/offline.tsx`).
- * The shared UI imports it as `@/lib/auth/adapter`; next.config.ts points that at one mode's module.
+ * The client contract every auth mode implements (`components/auth/clerk.tsx`, `components/auth/offline.tsx`).
+ * The shared UI imports it as `@/components/auth/adapter`; next.config.ts points that at one mode's module.
  */
 export type AuthAdapter = {
   /** Wraps the app: the identity provider, and Convex with that provider's tokens. */

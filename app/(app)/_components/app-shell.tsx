@@ -8,7 +8,7 @@ import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
 import { Sheet, SheetContent, SheetDescription, SheetHeader, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { WorkspaceProvider } from "@/components/workspace-provider";
-import { OrganizationSwitcher, UserMenu } from "@/lib/auth/adapter";
+import { OrganizationSwitcher, UserMenu } from "@/components/auth/adapter";
 import { routes } from "@/lib/routes";
 
 import { AppNav } from "./app-nav";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { SelectOrgPage } from "@/lib/auth/adapter";
+import { SelectOrgPage } from "@/components/auth/adapter";
 import { REDIRECT_PARAM, routes, safeRedirectPath } from "@/lib/routes";
 import { firstParam, type SearchParams } from "@/lib/search-params";
 

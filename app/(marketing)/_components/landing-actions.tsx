@@ -4,7 +4,7 @@ import { ArrowRightIcon } from "lucide-react";
 import Link from "next/link";
 
 import { Button } from "@/components/ui/button";
-import { useAuthState } from "@/lib/auth/adapter";
+import { useAuthState } from "@/components/auth/adapter";
 import { routes } from "@/lib/routes";
 
 /** Sign in / sign up, or straight to the dashboard for someone already signed in. */

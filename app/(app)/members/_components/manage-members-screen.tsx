@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { WorkspaceGate } from "@/components/workspace-gate";
 import { useWorkspace } from "@/hooks/use-workspace";
-import { ManageMembersPage } from "@/lib/auth/adapter";
+import { ManageMembersPage } from "@/components/auth/adapter";
 import { routes } from "@/lib/routes";
 import { canManageMembers } from "@/lib/roles";
 

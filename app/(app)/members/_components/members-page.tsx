@@ -15,7 +15,7 @@ import { WorkspaceGate } from "@/components/workspace-gate";
 import { api } from "@/convex/_generated/api";
 import type { Id } from "@/convex/_generated/dataModel";
 import { useWorkspace } from "@/hooks/use-workspace";
-import { ManageMembers } from "@/lib/auth/adapter";
+import { ManageMembers } from "@/components/auth/adapter";
 import { roleLabel } from "@/lib/format";
 import { ROLE_OPTIONS, canManageMembers } from "@/lib/roles";
 import type { MemberView } from "@/lib/types";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 
-import { SignInPage } from "@/lib/auth/adapter";
+import { SignInPage } from "@/components/auth/adapter";
 import { REDIRECT_PARAM, safeRedirectPath } from "@/lib/routes";
 import { firstParam, type SearchParams } from "@/lib/search-params";
 

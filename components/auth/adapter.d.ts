@@ -1,5 +1,5 @@
 // Resolved at build time by next.config.ts to ./clerk.tsx or ./offline.tsx (see ./types.ts).
-import type { AuthAdapter } from "./types";
+import type { AuthAdapter } from "@/lib/auth/types";
 
 export declare const AuthAdapterProvider: AuthAdapter["AuthAdapterProvider"];
 export declare const UserMenu: AuthAdapter["UserMenu"];

@@ -1,9 +1,9 @@
 // Type-level only: both modes must implement the same contracts (nothing here reaches a bundle).
 import type * as clerk from "./clerk";
-import type * as clerkServer from "./clerk-server";
+import type * as clerkServer from "@/lib/auth/clerk-server";
 import type * as offline from "./offline";
-import type * as offlineServer from "./offline-server";
-import type { AuthAdapter, AuthServer } from "./types";
+import type * as offlineServer from "@/lib/auth/offline-server";
+import type { AuthAdapter, AuthServer } from "@/lib/auth/types";
 
 type Implements<Contract, Module extends Contract> = Module;
 

@@ -25,7 +25,7 @@ import { routes, selectOrgView } from "@/lib/routes";
 
 import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
 import { issuerOfPublishableKey } from "@/setup/token-claims";
-import type { AdapterAuthState, AuthPageProps } from "./types";
+import type { AdapterAuthState, AuthPageProps } from "@/lib/auth/types";
 
 const convex = createConvexClient(convexUrl());
 
