@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The app's `@/…` imports (tsconfig.json paths), as Next.js resolves them.
+  resolve: { alias: [{ find: /^@\//, replacement: `${import.meta.dirname}/` }] },
   test: {
     // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
     include: [
@@ -8,6 +10,7 @@ export default defineConfig({
       "lib/**/*.test.ts",
       "offline/**/*.test.ts",
       "setup/**/*.test.ts",
+      "hooks/**/*.test.ts",
       "scripts/**/*.test.ts",
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",

@@ -4,25 +4,15 @@ import { useConvexAuth, useMutation, useQueries, type RequestForQueries } from "
 import type { FunctionReturnType } from "convex/server";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 
-import { api } from "@/convex/_generated/api";
-import { WorkspaceContext, type Permission, type WorkspaceState } from "@/hooks/use-workspace";
 import { useAuthState } from "@/components/auth/adapter";
+import { api } from "@/convex/_generated/api";
+import { WorkspaceContext } from "@/hooks/use-workspace";
+import { deriveWorkspaceState, ensureKeyOf, type Ensured } from "@/hooks/workspace-state";
+import { describeError } from "@/lib/errors";
 import { clearRefusal, messageOf, useAuthProbe } from "@/setup/auth-probe";
-import {
-  consoleReport,
-  diagnoseBackendFailure,
-  diagnoseMissingOrgClaims,
-  diagnoseNotProvisioned,
-  diagnoseRefusedToken,
-  isMissingFunction,
-  type AuthDiagnosis,
-} from "@/setup/diagnose";
-import { summarizeToken } from "@/setup/token-claims";
 import { authMode } from "@/setup/config";
-import { describeError, type AppErrorInfo } from "@/lib/errors";
-
-/** `users.ensure`'s outcome for one identity: the error as shown, and its raw message for diagnosis. */
-type Ensured = { key: string; error: AppErrorInfo | null; raw: string };
+import { consoleReport } from "@/setup/diagnose";
+import { summarizeToken } from "@/setup/token-claims";
 
 /**
  * Right after sign-in Convex reports "not authenticated" (rather than "loading") until the server has
@@ -38,8 +28,6 @@ const TOKEN_CONFIRM_TIMEOUT_MS = 10_000;
 const ORG_CLAIMS_SETTLE_MS = 3_000;
 
 const reload = () => window.location.reload();
-
-const NO_LONGER_MEMBER = "You are no longer a member of this organization, or it has been deleted.";
 
 // useQueries (unlike useQuery) reports errors as values. Its argument must keep its identity
 // between renders, hence these constants.
@@ -101,10 +89,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     lastOrgName === null;
   const orgClaimsSettled = useWaitedTooLong(orgClaimsMissing, ORG_CLAIMS_SETTLE_MS);
 
-  const key =
-    identity === null || identity.org.status !== "active"
-      ? null
-      : `${identity.clerkId}|${identity.org.clerkId}|${attempt}`;
+  const key = ensureKeyOf(me, attempt);
 
   useEffect(() => {
     if (key === null) return;
@@ -128,92 +113,46 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   };
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
 
-  const state = useMemo<WorkspaceState>(() => {
-    const context = { mode: authMode(), issuer: adapter.issuer };
-    const accessLost = (message: string): WorkspaceState => ({ status: "access-lost", orgName: lastOrgName, message });
-    const problem = (diagnosis: AuthDiagnosis, again: () => void = reload): WorkspaceState => ({
-      status: "auth-problem",
-      diagnosis,
-      retry: again,
-    });
-    // A failed read: the deployment lacking the functions is a setup problem, anything else an error.
-    const failed = (error: Error): WorkspaceState => {
-      const info = describeError(error);
-      if (info.code === "FORBIDDEN") return accessLost(info.message);
-      if (info.code === null && isMissingFunction(error.message))
-        return problem(diagnoseBackendFailure(context, error.message));
-      return { status: "error", error: info, retry: reload };
-    };
-
-    if (isLoading) return { status: "loading" };
-    if (!isAuthenticated) {
-      if (!adapter.isLoaded) return { status: "loading" };
-      if (adapter.isSignedIn) {
-        const noToken = probe.token !== null && probe.token.value === null;
-        if (probe.refusal !== null || noToken || rejected) {
-          return problem(diagnoseRefusedToken(context, probe, Math.floor(Date.now() / 1000)));
-        }
-        return { status: "loading" };
-      }
-      return { status: "signed-out", problem: adapter.problem };
-    }
-    if (me === undefined) return { status: "loading" };
-    if (me instanceof Error) return failed(me);
-    if (me.org.status === "none") {
-      // Having had one open, the session lost its organization: removed from it, or it was deleted.
-      if (lastOrgName !== null) return accessLost(NO_LONGER_MEMBER);
-      if (orgClaimsSettled && adapter.orgId !== null) {
-        return problem(diagnoseMissingOrgClaims(context, lastToken, adapter.orgId));
-      }
-      return orgClaimsMissing ? { status: "loading" } : { status: "no-org" };
-    }
-    if (me.org.status === "malformed") {
-      return {
-        status: "error",
-        error: {
-          code: "FORBIDDEN",
-          message: `Your session's organization could not be read (${me.org.reason}). Sign out and sign in again.`,
-        },
-        retry: reload,
-      };
-    }
-    if (ensured === null || ensured.key !== key) return { status: "loading" };
-    if (ensured.error !== null) {
-      if (ensured.error.code === "FORBIDDEN") return accessLost(ensured.error.message);
-      // Not one of the backend's own refusals: the user's rows could not be provisioned.
-      if (ensured.error.code === null) return problem(diagnoseBackendFailure(context, ensured.raw), retry);
-      return { status: "error", error: ensured.error, retry };
-    }
-    if (current === undefined) return { status: "loading" };
-    if (current instanceof Error) return failed(current);
-    if (current === null) return problem(diagnoseNotProvisioned(context, null), retry);
-    const permissions = new Set<string>(current.permissions);
-    return {
-      status: "ready",
-      org: current,
-      userId: me.user?._id ?? null,
-      can: (permission: Permission) => permissions.has(permission),
-    };
-  }, [
-    isLoading,
-    isAuthenticated,
-    adapter.isLoaded,
-    adapter.isSignedIn,
-    adapter.problem,
-    adapter.issuer,
-    adapter.orgId,
-    probe,
-    rejected,
-    me,
-    orgClaimsMissing,
-    orgClaimsSettled,
-    lastToken,
-    ensured,
-    key,
-    current,
-    retry,
-    lastOrgName,
-  ]);
+  const { isLoaded, isSignedIn, problem, issuer, orgId } = adapter;
+  const state = useMemo(
+    () =>
+      deriveWorkspaceState({
+        mode: authMode(),
+        adapter: { isLoaded, isSignedIn, problem, issuer, orgId },
+        convex: { isLoading, isAuthenticated },
+        probe,
+        tokenWaitedTooLong: rejected,
+        me,
+        orgClaimsMissing,
+        orgClaimsSettled,
+        ensureKey: key,
+        ensured,
+        current,
+        lastOrgName,
+        nowSeconds: Math.floor(Date.now() / 1000),
+        reload,
+        retryEnsure: retry,
+      }),
+    [
+      isLoaded,
+      isSignedIn,
+      problem,
+      issuer,
+      orgId,
+      isLoading,
+      isAuthenticated,
+      probe,
+      rejected,
+      me,
+      orgClaimsMissing,
+      orgClaimsSettled,
+      key,
+      ensured,
+      current,
+      lastOrgName,
+      retry,
+    ],
+  );
 
   // The detail always reaches the console: in production it is the only place it appears; in
   // development the banner shows it, and a warning keeps it out of Next's error overlay.
