@@ -5,9 +5,9 @@
  */
 import { convexTest } from "convex-test";
 import schema from "../convex/schema";
-import { seedBulk, type BulkWorld } from "../convex/test.bulk";
-import { discoverPublicFunctions } from "../convex/test.discovery";
-import { QUERY_ARGS } from "../convex/test.queries";
+import { seedBulk, type BulkWorld } from "../tests/convex/bulk";
+import { discoverPublicFunctions } from "../tests/convex/discovery";
+import { QUERY_ARGS } from "../tests/convex/queries";
 import { measureQuery, modules, type Metrics } from "./modules";
 
 async function publicQueries(): Promise<string[]> {
@@ -23,7 +23,7 @@ async function measureWorld(totalTasks: number, targetTasks: number, queries: st
   const results = new Map<string, Metrics>();
   for (const name of queries) {
     const argsFor = QUERY_ARGS[name];
-    if (argsFor === undefined) throw new Error(`bench: no arguments for ${name} in convex/test.queries.ts`);
+    if (argsFor === undefined) throw new Error(`bench: no arguments for ${name} in tests/convex/queries.ts`);
     results.set(name, await world.target.as.admin.query(measureQuery, { name, args: argsFor(world) }));
   }
   return { results, seededMs };

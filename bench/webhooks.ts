@@ -6,7 +6,7 @@
  */
 import { convexTest } from "convex-test";
 import schema from "../convex/schema";
-import { parseClerkDelivery } from "../convex/model/clerkEvents";
+import { parseClerkDelivery } from "../convex/model/clerk/events";
 import {
   delivery,
   deletedEvent,
@@ -15,8 +15,8 @@ import {
   post,
   TEST_WEBHOOK_SECRET,
   userEvent,
-} from "../convex/test.webhooks";
-import type { Backend } from "../convex/test.setup";
+} from "../tests/convex/webhooks";
+import type { Backend } from "../tests/convex/setup";
 import { measureMutation, modules } from "./modules";
 
 const ORGS = 100;

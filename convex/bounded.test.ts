@@ -1,10 +1,10 @@
 import { makeFunctionReference } from "convex/server";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seedBulk, type BulkWorld } from "../tests/convex/bulk";
+import { discoverPublicFunctions } from "../tests/convex/discovery";
+import { QUERY_ARGS } from "../tests/convex/queries";
+import { type Backend, modules, newBackend } from "../tests/convex/setup";
 import { MAX_PAGE_SIZE } from "./model/pagination";
-import { seedBulk, type BulkWorld } from "./test.bulk";
-import { discoverPublicFunctions } from "./test.discovery";
-import { QUERY_ARGS } from "./test.queries";
-import { type Backend, modules, newBackend } from "./test.setup";
 
 /**
  * A fixed budget, independent of how much data exists: one page of rows, one joined row per page

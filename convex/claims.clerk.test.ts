@@ -19,8 +19,8 @@ import type { JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
 
 import { identityFromCustomJwtClaims, identityFromOidcClaims } from "../offline/convex/auth";
-import { parseClaims, type ParsedClaims } from "./model/claims";
-import { normalizeRole, PERMISSIONS, permissionsOfRole, type Permission } from "./model/permissions";
+import { parseClaims, type ParsedClaims } from "./model/auth/claims";
+import { normalizeRole, PERMISSIONS, permissionsOfRole, type Permission } from "./model/auth/permissions";
 
 type Claims = Record<string, unknown>;
 type ClerkAuthProperties = {

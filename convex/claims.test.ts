@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { claimsFor, memberClaims, seedOrg, type TokenShape } from "../tests/convex/fixtures";
+import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
-import { parseOrgClaims } from "./model/claims";
-import { claimsFor, memberClaims, seedOrg, type TokenShape } from "./test.fixtures";
-import { newBackend } from "./test.setup";
+import { parseOrgClaims } from "./model/auth/claims";
 
 const SHAPES: TokenShape[] = ["v2", "flat", "template"];
 

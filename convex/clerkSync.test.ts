@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { seedWorld } from "../tests/convex/fixtures";
+import { findOrphans, referenceFields } from "../tests/convex/integrity";
+import { newBackend, type Backend } from "../tests/convex/setup";
+import { deletedEvent, delivery, membershipEvent, orgEvent, post, userEvent } from "../tests/convex/webhooks";
 import { api, internal } from "./_generated/api";
-import { CASCADE_BATCH_SIZE } from "./model/clerkSync";
-import { parseClerkDelivery, type ClerkEvent } from "./model/clerkEvents";
-import { seedWorld } from "./test.fixtures";
-import { findOrphans, referenceFields } from "./test.integrity";
-import { newBackend, type Backend } from "./test.setup";
-import { deletedEvent, delivery, membershipEvent, orgEvent, post, userEvent } from "./test.webhooks";
+import { CASCADE_BATCH_SIZE } from "./model/cascades";
+import { parseClerkDelivery, type ClerkEvent } from "./model/clerk/events";
 
 const T0 = 1_750_000_000_000;
 const page = { paginationOpts: { numItems: 50, cursor: null } };

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { claimsFor, dumpAll, seedOrg } from "../tests/convex/fixtures";
+import { newBackend, type Backend } from "../tests/convex/setup";
+import { delivery, membershipEvent, orgEvent, post, signDelivery, userEvent } from "../tests/convex/webhooks";
 import { api, internal } from "./_generated/api";
 import { WEBHOOK_EVENT_RETENTION_MS } from "./clerkWebhook";
-import { MAX_BODY_BYTES } from "./model/webhookVerify";
-import { claimsFor, dumpAll, seedOrg } from "./test.fixtures";
-import { newBackend, type Backend } from "./test.setup";
-import { delivery, membershipEvent, orgEvent, post, signDelivery, userEvent } from "./test.webhooks";
+import { MAX_BODY_BYTES } from "./model/clerk/verify";
 
 const T0 = 1_750_000_000_000;
 const ids = { membership: "orgmem_1", org: "org_1", user: "user_1" };

@@ -2,10 +2,11 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { clerkEventValidator, parseClerkDelivery } from "./model/clerkEvents";
-import { applyClerkEvent, cascadeOrganizationStep, cascadeUserStep, type SyncOutcome } from "./model/clerkSync";
+import { cascadeOrganizationStep, cascadeUserStep } from "./model/cascades";
+import { clerkEventValidator, parseClerkDelivery } from "./model/clerk/events";
+import { applyClerkEvent, type SyncOutcome } from "./model/clerk/sync";
+import { verifyClerkRequest } from "./model/clerk/verify";
 import { clerkWebhookSecret } from "./model/env";
-import { verifyClerkRequest } from "./model/webhookVerify";
 
 /** How long a delivery's svix-id is remembered: past Clerk's retry (~1 day) and replay windows. */
 export const WEBHOOK_EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;

@@ -10,7 +10,7 @@ import {
   mutation as rawMutation,
   query as rawQuery,
 } from "./_generated/server";
-import type { Permission } from "./model/permissions";
+import type { Permission } from "./model/auth/permissions";
 import {
   ensureTenant,
   ensureUser,
@@ -18,7 +18,7 @@ import {
   requireClaims,
   requirePermission,
   resolveTenant,
-} from "./model/tenant";
+} from "./model/auth/tenant";
 import { appError } from "./model/errors";
 
 /** Extra options every org builder accepts: the permission the function needs beyond membership. */

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { API_PREFIX, DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, STATUS_OF_CODE, type ApiErrorCode } from "./model/httpApi";
-import { API_ROUTES } from "./model/httpApiRoutes";
+import { API_CALLERS, API_CASES, type ApiCallerName } from "../tests/convex/api-cases";
+import { FUNCTION_CASES, type CallerName, type Outcome } from "../tests/convex/cases";
+import { claimsFor, dumpAll, memberClaims, seedWorld, type World } from "../tests/convex/fixtures";
+import { allRefs, apiCaller, resolveRef, schemaProblems, send, type Answer } from "../tests/convex/http";
+import { newBackend, type Backend } from "../tests/convex/setup";
+import { API_PREFIX, DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, STATUS_OF_CODE, type ApiErrorCode } from "./model/http/router";
+import { API_ROUTES } from "./model/http/routes";
 import { MAX_PAGE_SIZE } from "./model/pagination";
-import { API_CALLERS, API_CASES, type ApiCallerName } from "./test.apiCases";
-import { FUNCTION_CASES, type CallerName, type Outcome } from "./test.cases";
-import { claimsFor, dumpAll, memberClaims, seedWorld, type World } from "./test.fixtures";
-import { allRefs, apiCaller, resolveRef, schemaProblems, send, type Answer } from "./test.http";
-import { newBackend, type Backend } from "./test.setup";
 
 type Schema = Record<string, unknown>;
 type OpenApiDocument = Schema & {
@@ -81,7 +81,7 @@ describe("HTTP API matrix", () => {
     if (answer.status >= 400) expectError(answer, testCase.expect[caller]);
   });
 
-  it("agrees with the public function each route calls (convex/test.cases.ts)", () => {
+  it("agrees with the public function each route calls (tests/convex/cases.ts)", () => {
     const statusOf = (outcome: Outcome, success: number) =>
       ({ ok: success, null: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, INVALID: 400, CONFLICT: 409 })[
         outcome
@@ -97,7 +97,7 @@ describe("HTTP API matrix", () => {
       const testCase = API_CASES[routeKey(route)]!;
       if (testCase.fn === undefined) continue;
       const functionCase = FUNCTION_CASES[testCase.fn];
-      expect(functionCase, `${testCase.fn} has no row in test.cases.ts`).toBeDefined();
+      expect(functionCase, `${testCase.fn} has no row in tests/convex/cases.ts`).toBeDefined();
       for (const caller of API_CALLERS) {
         expect(
           testCase.expect[caller],

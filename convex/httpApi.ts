@@ -1,10 +1,10 @@
 import { v } from "convex/values";
 import { httpAction } from "./_generated/server";
 import { internalQuery } from "./functions";
-import { ID_TABLES, serveApi } from "./model/httpApi";
-import { API_ROUTES } from "./model/httpApiRoutes";
+import { ID_TABLES, serveApi } from "./model/http/router";
+import { API_ROUTES } from "./model/http/routes";
 
-/** Every request under /api/v1/ (all methods): see model/httpApiRoutes.ts for the routes. */
+/** Every request under /api/v1/ (all methods): see model/http/routes.ts for the routes. */
 export const handle = httpAction(async (ctx, request) => await serveApi(ctx, request, API_ROUTES));
 
 /** Whether each id belongs to its table; lets the API answer a malformed id before calling a function. */

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
+import { claimsFor, seedOrg, seedWorld } from "../tests/convex/fixtures";
+import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
-import { claimsFor, seedOrg, seedWorld } from "./test.fixtures";
-import { newBackend } from "./test.setup";
 
 const page = { paginationOpts: { numItems: 10, cursor: null } };
 

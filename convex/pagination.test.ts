@@ -1,11 +1,11 @@
 import type { FunctionReference, PaginationResult } from "convex/server";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seedWorld, type Caller, type World } from "../tests/convex/fixtures";
+import { newBackend, type Backend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
 import type { Id, TableNames } from "./_generated/dataModel";
 import { MAX_PAGE_SIZE } from "./model/pagination";
 import type { TaskStatus } from "./model/validators";
-import { seedWorld, type Caller, type World } from "./test.fixtures";
-import { newBackend, type Backend } from "./test.setup";
 
 /** Rows of the target organization in the list under test: far more than a page. */
 const ROWS = 2_000;

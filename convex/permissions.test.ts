@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { callByName } from "./test.call";
-import { CALLERS, FUNCTION_CASES, type CallerName } from "./test.cases";
-import { discoverPublicFunctions } from "./test.discovery";
-import { seedWorld, type World } from "./test.fixtures";
-import { type Backend, modules, newBackend } from "./test.setup";
+import { callByName } from "../tests/convex/call";
+import { CALLERS, FUNCTION_CASES, type CallerName } from "../tests/convex/cases";
+import { discoverPublicFunctions } from "../tests/convex/discovery";
+import { seedWorld, type World } from "../tests/convex/fixtures";
+import { type Backend, modules, newBackend } from "../tests/convex/setup";
 
 function callerFor(t: Backend, world: World, name: CallerName) {
   switch (name) {

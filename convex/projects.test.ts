@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
+import { seedOrg } from "../tests/convex/fixtures";
+import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
-import { DELETE_BATCH_SIZE } from "./model/projects";
-import { seedOrg } from "./test.fixtures";
-import { newBackend } from "./test.setup";
+import { CASCADE_BATCH_SIZE } from "./model/cascades";
 
 const page = { paginationOpts: { numItems: 10, cursor: null } };
 
@@ -115,7 +115,7 @@ describe("projects.remove", () => {
     try {
       const t = newBackend();
       const a = await seedOrg(t, "A");
-      const taskCount = DELETE_BATCH_SIZE * 2 + 7;
+      const taskCount = CASCADE_BATCH_SIZE * 2 + 7;
       await t.run(async (ctx) => {
         for (let i = 0; i < taskCount; i++) {
           await ctx.db.insert("tasks", {
@@ -159,8 +159,8 @@ describe("projects.remove", () => {
         batches: (await ctx.db.system.query("_scheduled_functions").collect()).length,
       }));
       expect(left).toMatchObject({ project: null, tasks: [], counters: [] });
-      // One batch per DELETE_BATCH_SIZE tasks, plus the last partial one.
-      expect(left.batches).toBe(Math.ceil((taskCount + 3) / DELETE_BATCH_SIZE));
+      // One batch per CASCADE_BATCH_SIZE tasks, plus the last partial one.
+      expect(left.batches).toBe(Math.ceil((taskCount + 3) / CASCADE_BATCH_SIZE));
       // The feed keeps the deletion, readable without the project.
       const feed = await a.as.member.query(api.activity.list, page);
       expect(feed.page[0]).toMatchObject({ action: "project.deleted", label: "Roadmap A" });

@@ -4,6 +4,7 @@ import {
   activityActionValidator,
   membershipSourceValidator,
   projectStatusValidator,
+  statusCountsValidator,
   taskStatusValidator,
 } from "./model/validators";
 
@@ -96,9 +97,7 @@ export default defineSchema({
   taskCounters: defineTable({
     orgId: v.id("organizations"),
     projectId: v.optional(v.id("projects")),
-    todo: v.number(),
-    in_progress: v.number(),
-    done: v.number(),
+    ...statusCountsValidator.fields,
   }).index("by_orgId_and_projectId", ["orgId", "projectId"]),
 
   // Member and project counts per organization, for usage without scanning.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { seedOrg, seedWorld, type SeededOrg } from "../tests/convex/fixtures";
+import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { seedOrg, seedWorld, type SeededOrg } from "./test.fixtures";
-import { newBackend } from "./test.setup";
 
 const page = { paginationOpts: { numItems: 100, cursor: null } };
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { callByName } from "./test.call";
-import { FUNCTION_CASES } from "./test.cases";
-import { containsAny, discoverPublicFunctions } from "./test.discovery";
-import { seedWorld, snapshotOrg } from "./test.fixtures";
-import { modules, newBackend } from "./test.setup";
+import { callByName } from "../tests/convex/call";
+import { FUNCTION_CASES } from "../tests/convex/cases";
+import { containsAny, discoverPublicFunctions } from "../tests/convex/discovery";
+import { seedWorld, snapshotOrg } from "../tests/convex/fixtures";
+import { modules, newBackend } from "../tests/convex/setup";
 
 const functions = await discoverPublicFunctions(modules);
 
@@ -31,7 +31,7 @@ describe("cross-tenant harness", () => {
   });
 
   it.each(functions)("$name has a case, an argument validator without v.any() and a returns validator", (fn) => {
-    expect(FUNCTION_CASES, `add a row for ${fn.name} to convex/test.cases.ts`).toHaveProperty([fn.name]);
+    expect(FUNCTION_CASES, `add a row for ${fn.name} to tests/convex/cases.ts`).toHaveProperty([fn.name]);
     expect(fn.args).toMatchObject({ type: "object" });
     expect(containsAny(fn.args), `${fn.name} accepts v.any()`).toBe(false);
     expect(fn.returns, `${fn.name} has no returns validator`).not.toBeNull();

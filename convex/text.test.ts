@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { seedOrg } from "../tests/convex/fixtures";
+import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
 import { cleanText } from "./model/text";
-import { seedOrg } from "./test.fixtures";
-import { newBackend } from "./test.setup";
 
 /** Characters that draw nothing, listed by hand (not derived from the implementation's rule). */
 // prettier-ignore

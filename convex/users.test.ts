@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { callByName } from "../tests/convex/call";
+import { CALLERS, FUNCTION_CASES } from "../tests/convex/cases";
+import { discoverPublicFunctions } from "../tests/convex/discovery";
+import { claimsFor, ORG_ROLES, seedOrg, type OrgRoleName } from "../tests/convex/fixtures";
+import { modules, newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
-import { callByName } from "./test.call";
-import { CALLERS, FUNCTION_CASES } from "./test.cases";
-import { discoverPublicFunctions } from "./test.discovery";
-import { claimsFor, ORG_ROLES, seedOrg, type OrgRoleName } from "./test.fixtures";
-import { modules, newBackend } from "./test.setup";
 
 const functions = await discoverPublicFunctions(modules);
 const page = { paginationOpts: { numItems: 10, cursor: null } };

@@ -1,6 +1,6 @@
 import { v } from "convex/values";
 import { userMutation, userQuery } from "./functions";
-import { ensureTenant } from "./model/tenant";
+import { ensureTenant } from "./model/auth/tenant";
 
 const meValidator = v.object({
   clerkId: v.string(),

@@ -1,9 +1,9 @@
 import { ConvexError } from "convex/values";
 
-/** The codes the backend's expected failures carry (convex/model/errors.ts). */
-export type AppErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "INVALID" | "CONFLICT";
+import { isErrorCode, type ErrorCode } from "@/convex/model/errors";
 
-const CODES: readonly string[] = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID", "CONFLICT"];
+/** The codes the backend's expected failures carry (defined in convex/model/errors.ts). */
+export type AppErrorCode = ErrorCode;
 
 export type AppErrorInfo = { code: AppErrorCode | null; message: string };
 
@@ -19,7 +19,7 @@ export function describeError(error: unknown): AppErrorInfo {
   if (error instanceof ConvexError) {
     const data: unknown = error.data;
     if (isRecord(data) && typeof data.message === "string") {
-      const code = typeof data.code === "string" && CODES.includes(data.code) ? (data.code as AppErrorCode) : null;
+      const code = isErrorCode(data.code) ? data.code : null;
       return { code, message: data.message };
     }
     if (typeof data === "string") return { code: null, message: data };

@@ -2,7 +2,7 @@ import type { Doc } from "@/convex/_generated/dataModel";
 
 export type TaskStatus = Doc<"tasks">["status"];
 
-export const TASK_STATUSES: readonly TaskStatus[] = ["todo", "in_progress", "done"];
+export { TASK_STATUSES } from "@/convex/model/validators";
 
 export const STATUS_LABELS: Record<TaskStatus, string> = {
   todo: "To do",

@@ -1,17 +1,17 @@
-/** The organization roles this app knows (convex/model/permissions.ts), as people read them. */
-export const ROLE_OPTIONS = [
-  { value: "org:admin", label: "Admin", description: "Manages projects, members and tasks, and sees usage." },
-  { value: "org:member", label: "Member", description: "Creates, edits, moves, assigns and deletes tasks." },
-  { value: "org:viewer", label: "Viewer", description: "Sees every project and task, and changes nothing." },
-  { value: "org:billing", label: "Billing", description: "Sees usage and plan; no changes to project data." },
-] as const;
+import { canManageMembers, ROLE_DETAILS, type Role } from "@/convex/model/auth/permissions";
 
-export type RoleValue = (typeof ROLE_OPTIONS)[number]["value"];
+export { canManageMembers };
 
-/**
- * Member management is Clerk's organization administration, which its default roles give to
- * `org:admin` only; no permission of this app's own stands for it.
- */
-export function canManageMembers(role: string): boolean {
-  return role === "org:admin";
-}
+/** The order role pickers and the roles card list them in: by how much project data each reaches. */
+const LISTED = ["org:admin", "org:member", "org:viewer", "org:billing"] as const satisfies readonly Role[];
+// Fails to compile when a role is added to convex/model/auth/permissions.ts and not placed above.
+const listed: [Exclude<Role, (typeof LISTED)[number]>] extends [never] ? typeof LISTED : never = LISTED;
+
+/** The organization roles this app knows (convex/model/auth/permissions.ts), as people read them. */
+export const ROLE_OPTIONS = listed.map((value) => ({
+  value,
+  label: ROLE_DETAILS[value].label,
+  description: ROLE_DETAILS[value].description,
+}));
+
+export type RoleValue = Role;

@@ -5,8 +5,8 @@ import { createClerkClient } from "@clerk/nextjs/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { internal } from "../convex/_generated/api";
-import { newBackend, type Backend } from "../convex/test.setup";
-import { membershipEvent, orgEvent, userEvent } from "../convex/test.webhooks";
+import { newBackend, type Backend } from "../tests/convex/setup";
+import { membershipEvent, orgEvent, userEvent } from "../tests/convex/webhooks";
 import { backfillFromClerk, type ApplyBatch, type ClerkLists } from "./backfill-clerk";
 
 const T0 = 1_750_000_000_000;

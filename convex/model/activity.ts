@@ -2,8 +2,8 @@ import type { PaginationOptions, PaginationResult } from "convex/server";
 import { v, type Infer } from "convex/values";
 import type { Id } from "../_generated/dataModel";
 import type { DatabaseReader, MutationCtx } from "../_generated/server";
+import type { Tenant } from "./auth/tenant";
 import { boundedPage, mapPage } from "./pagination";
-import type { Tenant } from "./tenant";
 import { loadPerson, personValidator } from "./users";
 import { activityActionValidator, type ActivityAction } from "./validators";
 

@@ -61,12 +61,6 @@ export async function adjustTaskCounts(
   }
 }
 
-/** Removes a project's counter row once its tasks are gone. */
-export async function deleteProjectCounter(ctx: MutationCtx, orgId: Id<"organizations">, projectId: Id<"projects">) {
-  const row = await getTaskCounter(ctx.db, orgId, projectId);
-  if (row !== null) await ctx.db.delete("taskCounters", row._id);
-}
-
 /** Subtracts a whole project's counts from the organization's (the project was hidden). */
 export async function subtractProjectFromOrg(ctx: MutationCtx, orgId: Id<"organizations">, projectId: Id<"projects">) {
   const counts = await readTaskCounts(ctx.db, orgId, projectId);
@@ -109,4 +103,13 @@ export async function adjustOrgCounters(
   } else {
     await ctx.db.patch("orgCounters", row._id, next);
   }
+}
+
+/** After a membership row is deleted outright: an active membership of a live organization no longer counts. */
+export async function uncountDeletedMembership(ctx: MutationCtx, membership: Doc<"memberships">): Promise<void> {
+  if (membership.deletedAt !== undefined) return;
+  const org = await ctx.db.get("organizations", membership.orgId);
+  // A deleted organization's counters are already gone with it.
+  if (org === null || org.deletedAt !== undefined) return;
+  await adjustOrgCounters(ctx, membership.orgId, { members: -1 });
 }

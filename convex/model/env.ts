@@ -5,7 +5,8 @@
 /** What a configuration problem looks like to the operator: what is wrong and the command to fix it. */
 export type ConfigProblem = { variable: string; message: string };
 
-const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
+/** A Clerk (svix) webhook signing secret: `whsec_` and base64. The doctor checks a secret against the same rule. */
+export const WEBHOOK_SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
 
 /**
  * The signing secret of the Clerk webhook endpoint, or the problem with it. Read per request so a
@@ -22,7 +23,7 @@ export function clerkWebhookSecret(): { ok: true; secret: string } | { ok: false
       problem: { variable: "CLERK_WEBHOOK_SECRET", message: `CLERK_WEBHOOK_SECRET is not set. ${fix}` },
     };
   }
-  if (!WEBHOOK_SECRET.test(secret.trim())) {
+  if (!WEBHOOK_SECRET_FORMAT.test(secret.trim())) {
     return {
       ok: false,
       problem: {

@@ -1,10 +1,10 @@
 import type { PaginationOptions, PaginationResult } from "convex/server";
 import { v, type Infer } from "convex/values";
 import type { DatabaseReader } from "../_generated/server";
+import { PERMISSIONS } from "./auth/permissions";
+import type { Tenant } from "./auth/tenant";
 import { readOrgCounters, readTaskCounts } from "./counters";
 import { boundedPage, mapPage } from "./pagination";
-import { PERMISSIONS } from "./permissions";
-import type { Tenant } from "./tenant";
 import { loadPerson, personValidator } from "./users";
 
 export const permissionValidator = v.union(...PERMISSIONS.map((p) => v.literal(p)));

@@ -4,15 +4,16 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, MutationCtx } from "../_generated/server";
 import { recordActivity } from "./activity";
-import { adjustOrgCounters, deleteProjectCounter, readTaskCounts, subtractProjectFromOrg } from "./counters";
+import type { Tenant } from "./auth/tenant";
+import { cascadeProjectStep } from "./cascades";
+import { adjustOrgCounters, readTaskCounts, subtractProjectFromOrg } from "./counters";
 import { appError } from "./errors";
 import { boundedPage, mapPage } from "./pagination";
-import type { Tenant } from "./tenant";
 import { cleanText } from "./text";
-import { statusCountsValidator } from "./validators";
+import { statusCountsValidator, VISIBLE_PROJECT_STATUSES } from "./validators";
 
 /** The statuses clients see and list by (`deleting` projects are hidden). */
-export const visibleProjectStatusValidator = v.union(v.literal("active"), v.literal("archived"));
+export const visibleProjectStatusValidator = v.union(...VISIBLE_PROJECT_STATUSES.map((status) => v.literal(status)));
 
 /** A project as clients see it. */
 export const projectValidator = v.object({
@@ -24,9 +25,6 @@ export const projectValidator = v.object({
   counts: statusCountsValidator,
 });
 export type ProjectView = Infer<typeof projectValidator>;
-
-/** How many tasks one scheduled batch deletes: well inside Convex's per-transaction limits. */
-export const DELETE_BATCH_SIZE = 256;
 
 /** The longest project name, in characters after trimming. */
 export const NAME_MAX = 100;
@@ -152,27 +150,14 @@ export async function removeProject(ctx: MutationCtx, tenant: Tenant, id: Id<"pr
 }
 
 /**
- * Deletes up to DELETE_BATCH_SIZE tasks of a project being deleted, then schedules itself again;
- * the last batch removes the project and its counter. Safe to run twice.
+ * Deletes a batch of what hangs off a project being deleted (its tasks, its counter: see
+ * tables.ts), then schedules itself again; the last batch removes the project. Safe to run twice.
  */
 export async function deleteProjectBatch(ctx: MutationCtx, projectId: Id<"projects">): Promise<"more" | "done"> {
   const project = await ctx.db.get("projects", projectId);
   if (project === null) return "done";
   if (project.status !== "deleting") throw new Error(`Project ${projectId} is not being deleted`);
-  const tasks = await ctx.db
-    .query("tasks")
-    .withIndex("by_orgId_and_projectId_and_status_and_position", (q) =>
-      q.eq("orgId", project.orgId).eq("projectId", projectId),
-    )
-    .take(DELETE_BATCH_SIZE);
-  for (const task of tasks) {
-    await ctx.db.delete("tasks", task._id);
-  }
-  if (tasks.length === DELETE_BATCH_SIZE) {
-    await ctx.scheduler.runAfter(0, internal.projects.deleteBatch, { projectId });
-    return "more";
-  }
-  await deleteProjectCounter(ctx, project.orgId, projectId);
-  await ctx.db.delete("projects", projectId);
-  return "done";
+  const step = await cascadeProjectStep(ctx, project);
+  if (step === "more") await ctx.scheduler.runAfter(0, internal.projects.deleteBatch, { projectId });
+  return step;
 }

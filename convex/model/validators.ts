@@ -1,12 +1,16 @@
-import { v, type Infer } from "convex/values";
+import { v, type Infer, type VFloat64 } from "convex/values";
 
-export const taskStatusValidator = v.union(v.literal("todo"), v.literal("in_progress"), v.literal("done"));
-export type TaskStatus = Infer<typeof taskStatusValidator>;
-export const TASK_STATUSES: readonly TaskStatus[] = ["todo", "in_progress", "done"];
+/** A task's status: the columns of a project's board, in order. */
+export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const taskStatusValidator = v.union(...TASK_STATUSES.map((status) => v.literal(status)));
 
+/** The statuses clients see and list projects by. */
+export const VISIBLE_PROJECT_STATUSES = ["active", "archived"] as const;
 /** `deleting` hides a project at once while its tasks are removed in batches. */
-export const projectStatusValidator = v.union(v.literal("active"), v.literal("archived"), v.literal("deleting"));
-export type ProjectStatus = Infer<typeof projectStatusValidator>;
+export const PROJECT_STATUSES = [...VISIBLE_PROJECT_STATUSES, "deleting"] as const;
+export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
+export const projectStatusValidator = v.union(...PROJECT_STATUSES.map((status) => v.literal(status)));
 
 /** Where a membership row came from: the verified token at first sign-in, or Clerk's webhook. */
 export const membershipSourceValidator = v.union(v.literal("token"), v.literal("webhook"));
@@ -31,5 +35,5 @@ export const statusCountsValidator = v.object({
   todo: v.number(),
   in_progress: v.number(),
   done: v.number(),
-});
+} satisfies Record<TaskStatus, VFloat64>);
 export type StatusCounts = Infer<typeof statusCountsValidator>;

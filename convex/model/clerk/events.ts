@@ -3,7 +3,7 @@
  * sparse but legitimate payloads (no email, null names, no image) are accepted.
  */
 import { v, type Infer } from "convex/values";
-import { normalizeRole } from "./permissions";
+import { normalizeRole } from "../auth/permissions";
 
 const orgFacts = v.object({
   clerkId: v.string(),

@@ -1,22 +1,22 @@
 /**
  * The HTTP API's request handling under /api/v1: route matching, the bearer identity, query and
- * body checks, CORS, cursors, and the one mapping from error codes to HTTP statuses. Routes call
+ * body checks, CORS, cursors, and the error codes' HTTP statuses. Routes call
  * the public queries and mutations with the caller's identity, so every tenancy and permission
  * rule is the one those functions apply; nothing here decides who may do what.
  */
 import type { GenericValidator, Infer, VObject } from "convex/values";
 import { ConvexError } from "convex/values";
-import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
-import type { ActionCtx } from "../_generated/server";
-import { isPendingSession } from "./claims";
-import { apiCorsOrigins } from "./env";
-import type { ErrorCode } from "./errors";
-import { readBodyUpTo } from "./httpBody";
-import { checkJson, type IdRef } from "./httpApiJson";
-import { MAX_PAGE_SIZE } from "./pagination";
-import type { Permission } from "./permissions";
-import { PENDING_SESSION_MESSAGE } from "./tenant";
+import { internal } from "../../_generated/api";
+import type { Id } from "../../_generated/dataModel";
+import type { ActionCtx } from "../../_generated/server";
+import { isPendingSession } from "../auth/claims";
+import type { Permission } from "../auth/permissions";
+import { PENDING_SESSION_MESSAGE } from "../auth/tenant";
+import { apiCorsOrigins } from "../env";
+import { ERROR_STATUS, isErrorCode, type ErrorCode } from "../errors";
+import { MAX_PAGE_SIZE } from "../pagination";
+import { readBodyUpTo } from "./body";
+import { checkJson, type IdRef } from "./json";
 
 export const API_PREFIX = "/api/v1";
 
@@ -26,24 +26,21 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Rows per page when the caller does not say (`limit`); at most MAX_PAGE_SIZE. */
 export const DEFAULT_PAGE_SIZE = 25;
 
-/** The codes of the API's error bodies: the app's ConvexError codes and the HTTP layer's own. */
-export type ApiErrorCode =
-  ErrorCode | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL";
-
-/** The one place error codes become HTTP statuses. */
-export const STATUS_OF_CODE: Record<ApiErrorCode, number> = {
-  INVALID: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
+/** The HTTP layer's own error codes and their statuses; the app's codes bring theirs (errors.ts). */
+const HTTP_ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
-};
+} as const;
 
-const APP_ERROR_CODES = new Set<string>(["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID", "CONFLICT"]);
+/** The codes of the API's error bodies: the app's ConvexError codes and the HTTP layer's own. */
+export type ApiErrorCode = ErrorCode | keyof typeof HTTP_ERROR_STATUS;
+
+/** Every code of the API's error bodies with its HTTP status, lowest status first. */
+export const STATUS_OF_CODE = Object.fromEntries(
+  Object.entries({ ...ERROR_STATUS, ...HTTP_ERROR_STATUS }).sort(([, a], [, b]) => a - b),
+) as Record<ApiErrorCode, number>;
 
 /** A refusal decided by the HTTP layer (before or after the function call). */
 export class ApiError extends Error {
@@ -212,10 +209,8 @@ function appErrorData(error: unknown): { code: ErrorCode; message: string } | nu
   if (!(error instanceof ConvexError)) return null;
   const data = error.data as { code?: unknown; message?: unknown } | null;
   if (typeof data !== "object" || data === null) return null;
-  if (typeof data.code !== "string" || !APP_ERROR_CODES.has(data.code) || typeof data.message !== "string") {
-    return null;
-  }
-  return { code: data.code as ErrorCode, message: data.message };
+  if (!isErrorCode(data.code) || typeof data.message !== "string") return null;
+  return { code: data.code, message: data.message };
 }
 
 const CORS_ALLOWED_HEADERS = "Authorization, Content-Type";

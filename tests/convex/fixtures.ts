@@ -1,13 +1,16 @@
 import type { UserIdentity } from "convex/server";
-import { api } from "./_generated/api";
-import type { Id, TableNames } from "./_generated/dataModel";
-import schema from "./schema";
-import type { Backend } from "./test.setup";
+import { api } from "../../convex/_generated/api";
+import type { Id, TableNames } from "../../convex/_generated/dataModel";
+import type { Role } from "../../convex/model/auth/permissions";
+import { takeByIndex, TABLES, TENANT_TABLES } from "../../convex/model/tables";
+import schema from "../../convex/schema";
+import type { Backend } from "./setup";
 
 export const ISSUER = "https://test.clerk.example";
 
 export type TokenShape = "v2" | "flat" | "template";
-export type OrgRoleName = "admin" | "member" | "viewer" | "billing";
+export type OrgRoleName = Role extends `org:${infer Name}` ? Name : never;
+/** The members seedOrg signs in, in this order. */
 export const ORG_ROLES: readonly OrgRoleName[] = ["admin", "member", "viewer", "billing"];
 
 export type OrgClaimInput = { clerkId: string; slug?: string; role: string; permissions?: string[] };
@@ -147,7 +150,30 @@ export async function seedOrg(t: Backend, key: string): Promise<SeededOrg> {
   ];
   await as.admin.mutation(api.tasks.create, { projectId: archivedProjectId, title: `Old ${key}` });
   await as.admin.mutation(api.projects.archive, { id: archivedProjectId });
+  await requireRowsInEveryTenantTable(t, orgId, `seedOrg(t, "${key}")`);
   return { orgClerkId: `org_${key}`, orgId, users, as, projectId, archivedProjectId, taskIds };
+}
+
+/**
+ * Throws unless organization `orgId` has a row in every tenant table of the registry
+ * (convex/model/tables.ts): a table a seed leaves empty is one the cross-tenant harness would
+ * pass over without a word.
+ */
+export async function requireRowsInEveryTenantTable(t: Backend, orgId: Id<"organizations">, seed: string) {
+  const empty = await t.run(async (ctx) => {
+    const missing: string[] = [];
+    for (const table of TENANT_TABLES) {
+      const rows = await takeByIndex(ctx.db, table, TABLES[table].orgIndex, [["orgId", orgId]], 1);
+      if (rows.length === 0) missing.push(table);
+    }
+    return missing;
+  });
+  if (empty.length > 0) {
+    throw new Error(
+      `${seed} wrote no row of ${empty.join(", ")} for its organization. Seed every tenant table ` +
+        "(tests/convex/fixtures.ts, tests/convex/bulk.ts): the cross-tenant harness passes vacuously for an empty one.",
+    );
+  }
 }
 
 /** Two organizations, A (the target) and B (whose admin plays the outsider to A). */
@@ -169,7 +195,7 @@ export async function snapshotOrg(t: Backend, orgId: Id<"organizations">) {
     // A test helper over a small seeded world; unbounded reads are fine here.
     const all = Object.fromEntries(
       await Promise.all(
-        TABLES.map(
+        SCHEMA_TABLES.map(
           async (table) => [table, (await ctx.db.query(table).collect()) as Record<string, unknown>[]] as const,
         ),
       ),
@@ -191,9 +217,11 @@ export async function snapshotOrg(t: Backend, orgId: Id<"organizations">) {
 export async function dumpAll(t: Backend) {
   // Small test worlds only: unbounded reads are fine here.
   return await t.run(async (ctx) =>
-    Object.fromEntries(await Promise.all(TABLES.map(async (table) => [table, await ctx.db.query(table).collect()]))),
+    Object.fromEntries(
+      await Promise.all(SCHEMA_TABLES.map(async (table) => [table, await ctx.db.query(table).collect()])),
+    ),
   );
 }
 
 /** Every table of the schema, so a new table is covered without editing this file. */
-const TABLES = Object.keys(schema.tables) as TableNames[];
+const SCHEMA_TABLES = Object.keys(schema.tables) as TableNames[];

@@ -4,9 +4,9 @@
  * return validators) and the bearer security scheme.
  */
 import type { GenericValidator } from "convex/values";
-import { DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, STATUS_OF_CODE, type ApiErrorCode, type Route } from "./httpApi";
-import { jsonSchemaOf, type JsonSchema } from "./httpApiJson";
-import { MAX_PAGE_SIZE } from "./pagination";
+import { MAX_PAGE_SIZE } from "../pagination";
+import { jsonSchemaOf, type JsonSchema } from "./json";
+import { DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, STATUS_OF_CODE, type ApiErrorCode, type Route } from "./router";
 
 type Operation = Record<string, unknown>;
 

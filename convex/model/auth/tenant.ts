@@ -1,9 +1,9 @@
 import type { Auth } from "convex/server";
-import type { Doc } from "../_generated/dataModel";
-import type { DatabaseReader, MutationCtx } from "../_generated/server";
+import type { Doc } from "../../_generated/dataModel";
+import type { DatabaseReader, MutationCtx } from "../../_generated/server";
+import { adjustOrgCounters } from "../counters";
+import { appError } from "../errors";
 import { parseClaims, type OrgClaims, type ParsedClaims } from "./claims";
-import { adjustOrgCounters } from "./counters";
-import { appError } from "./errors";
 import { lesserRole, normalizeRole, permissionsOfRole, type Permission } from "./permissions";
 
 /** The caller inside their active organization, after both checks (token, then synced membership). */

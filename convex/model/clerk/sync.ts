@@ -4,17 +4,14 @@
  * a tombstone no later event revives, and a membership event creates the user and organization it
  * names when they have not arrived yet (as unsynced rows any real event then overwrites).
  */
-import { internal } from "../_generated/api";
-import type { Doc, Id, TableNames } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
-import type { ClerkEvent, OrgFacts, UserFacts } from "./clerkEvents";
-import { adjustOrgCounters } from "./counters";
-import { getOrgByClerkId, getUserByClerkId } from "./tenant";
+import { internal } from "../../_generated/api";
+import type { Doc, Id } from "../../_generated/dataModel";
+import type { MutationCtx } from "../../_generated/server";
+import { getOrgByClerkId, getUserByClerkId } from "../auth/tenant";
+import { adjustOrgCounters } from "../counters";
+import type { ClerkEvent, OrgFacts, UserFacts } from "./events";
 
 export type SyncOutcome = "applied" | "stale" | "ignored";
-
-/** Rows one cascade step deletes or updates: far inside Convex's per-transaction limits. */
-export const CASCADE_BATCH_SIZE = 256;
 
 /** A deleted organization keeps its row (the tombstone) under this name, with nothing else of it. */
 const DELETED_ORG_NAME = "Deleted organization";
@@ -203,104 +200,4 @@ export async function applyClerkEvent(ctx: MutationCtx, event: ClerkEvent): Prom
     case "ignored":
       return "ignored";
   }
-}
-
-async function deleteRows<T extends TableNames>(ctx: MutationCtx, table: T, rows: Doc<T>[]): Promise<boolean> {
-  for (const row of rows) await ctx.db.delete(table, row._id);
-  return rows.length > 0;
-}
-
-/**
- * Deletes up to CASCADE_BATCH_SIZE rows of a deleted organization, children before parents;
- * "more" means call again. The organization row itself stays as the tombstone.
- */
-export async function cascadeOrganizationStep(ctx: MutationCtx, orgId: Id<"organizations">): Promise<"more" | "done"> {
-  const n = CASCADE_BATCH_SIZE;
-  const steps = [
-    async () =>
-      deleteRows(
-        ctx,
-        "tasks",
-        await ctx.db
-          .query("tasks")
-          .withIndex("by_orgId_and_projectId_and_status_and_position", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-    async () =>
-      deleteRows(
-        ctx,
-        "projects",
-        await ctx.db
-          .query("projects")
-          .withIndex("by_orgId_and_status", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-    async () =>
-      deleteRows(
-        ctx,
-        "activity",
-        await ctx.db
-          .query("activity")
-          .withIndex("by_orgId", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-    async () =>
-      deleteRows(
-        ctx,
-        "taskCounters",
-        await ctx.db
-          .query("taskCounters")
-          .withIndex("by_orgId_and_projectId", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-    async () =>
-      deleteRows(
-        ctx,
-        "orgCounters",
-        await ctx.db
-          .query("orgCounters")
-          .withIndex("by_orgId", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-    async () =>
-      deleteRows(
-        ctx,
-        "memberships",
-        await ctx.db
-          .query("memberships")
-          .withIndex("by_orgId_and_userId", (q) => q.eq("orgId", orgId))
-          .take(n),
-      ),
-  ];
-  for (const step of steps) {
-    if (await step()) return "more";
-  }
-  return "done";
-}
-
-/**
- * One step of removing a deleted user: takes one of their memberships, unassigns up to
- * CASCADE_BATCH_SIZE of their tasks in that organization, and once none are left there, deletes
- * the membership. Returns "more" until no membership is left. (The user's tombstone keeps late
- * membership events from recreating anything.)
- */
-export async function cascadeUserStep(ctx: MutationCtx, userId: Id<"users">): Promise<"more" | "done"> {
-  const membership = await ctx.db
-    .query("memberships")
-    .withIndex("by_userId", (q) => q.eq("userId", userId))
-    .first();
-  if (membership === null) return "done";
-  const assigned = await ctx.db
-    .query("tasks")
-    .withIndex("by_orgId_and_assigneeId_and_status", (q) => q.eq("orgId", membership.orgId).eq("assigneeId", userId))
-    .take(CASCADE_BATCH_SIZE);
-  for (const task of assigned) await ctx.db.patch("tasks", task._id, { assigneeId: undefined });
-  if (assigned.length === CASCADE_BATCH_SIZE) return "more";
-  await ctx.db.delete("memberships", membership._id);
-  const org = await ctx.db.get("organizations", membership.orgId);
-  // A deleted organization's counters are already gone with it.
-  if (membership.deletedAt === undefined && org !== null && org.deletedAt === undefined) {
-    await adjustOrgCounters(ctx, membership.orgId, { members: -1 });
-  }
-  return "more";
 }

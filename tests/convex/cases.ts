@@ -3,10 +3,11 @@
  * kind of caller must get. The permission matrix runs every cell; the cross-tenant harness refuses
  * any public function that has no row here.
  */
-import type { World } from "./test.fixtures";
+import type { ErrorCode } from "../../convex/model/errors";
+import type { World } from "./fixtures";
 
 /** `ok`: returns normally; `null`: returns null (the record is not visible); a code: throws it. */
-export type Outcome = "ok" | "null" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "INVALID" | "CONFLICT";
+export type Outcome = "ok" | "null" | ErrorCode;
 
 /** The callers of the matrix; `outsider` is the admin of organization B, aiming at A's ids. */
 export const CALLERS = ["signedOut", "outsider", "viewer", "billing", "member", "admin"] as const;

@@ -1,6 +1,6 @@
 /** Signing and Clerk-shaped events for the webhook tests, as Clerk (through svix) sends them. */
 import { Webhook } from "svix";
-import type { Backend } from "./test.setup";
+import type { Backend } from "./setup";
 
 export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

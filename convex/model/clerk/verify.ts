@@ -3,7 +3,7 @@
  * written. Every refusal names what was wrong; none of them reaches the database.
  */
 import { Webhook, WebhookVerificationError } from "svix";
-import { readBodyUpTo } from "./httpBody";
+import { readBodyUpTo } from "../http/body";
 
 /** Clerk's payloads are a few KiB; anything past this is refused unread. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { Caller } from "./test.fixtures";
-import type { Backend } from "./test.setup";
+import type { Caller } from "./fixtures";
+import type { Backend } from "./setup";
 
 export type CallResult = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 

@@ -2,7 +2,7 @@
  * One row per HTTP API route: the request that aims it at organization A's data, and the status
  * each kind of caller must get. The HTTP matrix runs every cell; a route without a row fails it.
  */
-import type { World } from "./test.fixtures";
+import type { World } from "./fixtures";
 
 /** `outsider` is the admin of organization B (every permission, none of them in A). */
 export const API_CALLERS = ["noToken", "outsider", "viewer", "member", "admin"] as const;
@@ -13,7 +13,7 @@ export type ApiCase = {
   request: (world: World) => { path: string; body?: unknown };
   /** Expected status per caller, in the order of API_CALLERS. */
   expect: Record<ApiCallerName, number>;
-  /** The public function whose row in convex/test.cases.ts this route must agree with. */
+  /** The public function whose row in tests/convex/cases.ts this route must agree with. */
   fn?: string;
 };
 

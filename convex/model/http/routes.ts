@@ -6,29 +6,18 @@
  */
 import type { PaginationResult } from "convex/server";
 import { v } from "convex/values";
-import { api } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
-import type { ActionCtx } from "../_generated/server";
-import { activityValidator } from "./activity";
-import {
-  API_PREFIX,
-  ApiError,
-  decodeCursor,
-  defineRoute,
-  encodeCursor,
-  type ListPosition,
-  type Reply,
-  type Route,
-} from "./httpApi";
-import { buildOpenApi } from "./httpApiOpenApi";
-import { currentOrgValidator } from "./organizations";
+import { api } from "../../_generated/api";
+import type { Id } from "../../_generated/dataModel";
+import type { ActionCtx } from "../../_generated/server";
+import { activityValidator } from "../activity";
+import { currentOrgValidator } from "../organizations";
 import {
   createProjectArgs,
   NAME_MAX,
   projectValidator,
   renameProjectArgs,
   visibleProjectStatusValidator,
-} from "./projects";
+} from "../projects";
 import {
   assignTaskArgs,
   createTaskArgs,
@@ -38,8 +27,19 @@ import {
   type TaskView,
   TITLE_MAX,
   updateTaskArgs,
-} from "./tasks";
-import { TASK_STATUSES, taskStatusValidator } from "./validators";
+} from "../tasks";
+import { TASK_STATUSES, taskStatusValidator } from "../validators";
+import { buildOpenApi } from "./openapi";
+import {
+  API_PREFIX,
+  ApiError,
+  decodeCursor,
+  defineRoute,
+  encodeCursor,
+  type ListPosition,
+  type Reply,
+  type Route,
+} from "./router";
 
 /** GET /me: the caller, and their active organization with their effective role and permissions. */
 export const meValidator = v.object({

@@ -18,6 +18,13 @@ type RegisteredLike = {
 /** Modules that define no functions: configuration, schema and the HTTP router. */
 const NON_FUNCTION_MODULES = new Set(["schema", "auth.config", "http", "crons"]);
 
+/** The part of the modules' keys before `_generated/` (`../../convex/`, `./`), as convex-test finds it. */
+function modulesRoot(paths: string[]): string {
+  const generated = paths.find((path) => path.includes("_generated/"));
+  if (generated === undefined) throw new Error("discoverPublicFunctions: the modules have no _generated/ directory");
+  return generated.slice(0, generated.indexOf("_generated/"));
+}
+
 /**
  * Every public query, mutation and action the deployment would expose, found from the modules
  * (the tests' glob, or the modules read from disk).
@@ -26,8 +33,10 @@ export async function discoverPublicFunctions(
   modules: Record<string, () => Promise<unknown>>,
 ): Promise<DiscoveredFunction[]> {
   const found: DiscoveredFunction[] = [];
+  const root = modulesRoot(Object.keys(modules));
   for (const [path, load] of Object.entries(modules)) {
-    const moduleName = path.replace(/^\.\//, "").replace(/\.[jt]s$/, "");
+    if (!path.startsWith(root)) continue;
+    const moduleName = path.slice(root.length).replace(/\.[jt]s$/, "");
     if (moduleName.startsWith("_generated/") || moduleName.startsWith("model/")) continue;
     if (NON_FUNCTION_MODULES.has(moduleName)) continue;
     const exports = (await load()) as Record<string, unknown>;

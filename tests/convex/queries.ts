@@ -2,7 +2,7 @@
  * Arguments for every public query when aimed at the bulk world's target organization; shared by
  * the bounded-read test and the benchmark. A public query without an entry makes both fail.
  */
-import type { BulkWorld } from "./test.bulk";
+import type { BulkWorld } from "./bulk";
 
 /** Lists are read one full page at a time, the size a dashboard shows. */
 export const PAGE_SIZE = 25;

@@ -1,9 +1,12 @@
 /// <reference types="vite/client" />
 import { convexTest } from "convex-test";
-import schema from "./schema";
+import schema from "../../convex/schema";
 
-/** Every module of the deployment; two-dot files (tests, fixtures) are not deployed and not loaded. */
-export const modules = import.meta.glob(["./**/*.*s", "!./**/*.*.*s"]);
+/**
+ * Every module of the deployment, keyed `../../convex/<path>` (convex-test takes the part before
+ * `_generated/` as the root). Two-dot files (tests) are not deployed and not loaded.
+ */
+export const modules = import.meta.glob(["../../convex/**/*.*s", "!../../convex/**/*.*.*s"]);
 
 /** A fresh in-memory backend with the project's schema and functions. */
 export function newBackend(options: { documentsRead?: number } = {}) {

@@ -1,7 +1,7 @@
 /** Requests to the HTTP API through convex-test's `t.fetch`, and a check of answers against the OpenAPI schemas. */
-import type { ApiCallerName } from "./test.apiCases";
-import type { Caller, World } from "./test.fixtures";
-import type { Backend } from "./test.setup";
+import type { ApiCallerName } from "./api-cases";
+import type { Caller, World } from "./fixtures";
+import type { Backend } from "./setup";
 
 export const PREFIX = "/api/v1";
 

@@ -2,12 +2,11 @@
  * Seeds many organizations' worth of rows straight into the tables (as the webhook and the
  * functions would leave them), for the bounded-read test and the benchmark.
  */
-import type { Id } from "./_generated/dataModel";
-import { seedOrg, type SeededOrg } from "./test.fixtures";
-import type { Backend } from "./test.setup";
-import type { TaskStatus } from "./model/validators";
+import type { Id } from "../../convex/_generated/dataModel";
+import { TASK_STATUSES, type TaskStatus } from "../../convex/model/validators";
+import { requireRowsInEveryTenantTable, seedOrg, type SeededOrg } from "./fixtures";
+import type { Backend } from "./setup";
 
-const STATUSES: TaskStatus[] = ["todo", "in_progress", "done"];
 const TARGET_EXTRA_PROJECTS = 40;
 /** Rows per seeding transaction: well under Convex's 16,000 documents written. */
 const BATCH = 8_000;
@@ -51,7 +50,7 @@ async function insertTasks(t: Backend, orgs: BulkOrg[], count: number, options: 
       for (let i = start; i < end; i++) {
         const org = orgs[i % orgs.length]!;
         const projectId = org.projectIds[Math.floor(i / orgs.length) % org.projectIds.length]!;
-        const status = STATUSES[i % STATUSES.length]!;
+        const status = TASK_STATUSES[i % TASK_STATUSES.length]!;
         const taskId = await ctx.db.insert("tasks", {
           orgId: org.orgId,
           projectId,
@@ -139,5 +138,7 @@ export async function seedBulk(
   const others = await insertOrgs(t, options.organizations - 1, "bulk");
   const otherTasks = options.totalTasks - seeded - targetExtra;
   await insertTasks(t, others, otherTasks, { fresh: true });
+  // Other organizations' rows are written here by hand: when they get data, a new tenant table needs rows too.
+  if (otherTasks > 0 && others[0] !== undefined) await requireRowsInEveryTenantTable(t, others[0].orgId, "seedBulk");
   return { target, totalTasks: seeded + targetExtra + otherTasks, organizations: options.organizations };
 }
