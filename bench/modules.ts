@@ -2,7 +2,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeFunctionReference } from "convex/server";
-import { convexModules } from "../offline/modules";
+import { convexModules } from "@tenant-workspace/convex-local";
 
 export type Metrics = { documentsRead: number; bytesRead: number; databaseQueries: number };
 

@@ -18,7 +18,7 @@ import type { UserIdentity } from "convex/server";
 import type { JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
 
-import { identityFromCustomJwtClaims, identityFromOidcClaims } from "../offline/convex/auth";
+import { identityFromCustomJwtClaims, identityFromOidcClaims } from "@tenant-workspace/convex-local";
 import { parseClaims, type ParsedClaims } from "./model/auth/claims";
 import { normalizeRole, PERMISSIONS, permissionsOfRole, type Permission } from "./model/auth/permissions";
 

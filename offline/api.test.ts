@@ -10,7 +10,7 @@ import { decodeJwt, type JWTPayload } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import { signWithProviderKey, simpleClient, startTestStack, watch } from "./convex/test-support";
+import { signWithProviderKey, simpleClient, startTestStack, watch } from "./test-support";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => unknown)[] = [];

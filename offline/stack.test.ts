@@ -8,7 +8,7 @@ import { ConvexError } from "convex/values";
 import type { FunctionReturnType } from "convex/server";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../convex/_generated/api";
-import { simpleClient, startTestStack, watch } from "./convex/test-support";
+import { simpleClient, startTestStack, watch } from "./test-support";
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 const cleanups: (() => unknown)[] = [];

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { startOfflineConvex, type OfflineConvexServer } from "./convex/server";
+import { startOfflineConvex, type OfflineConvexServer } from "@tenant-workspace/convex-local";
 import { startIdentityProvider, type IdentityProvider, type RetryPolicy } from "./idp";
 import { seedDemoData } from "./seed";
 

@@ -132,8 +132,8 @@ function captureConvexGlobal(t: TestConvexForDataModel<GenericDataModel>): Conve
 
 function incompatible(detail: string): Error {
   return new Error(
-    `The offline Convex server does not recognise this convex-test version (${detail}). ` +
-      "It was written against convex-test 0.0.60; update offline/convex/convex-test-internals.ts.",
+    `The local Convex server (@tenant-workspace/convex-local) does not recognise this convex-test version (${detail}). ` +
+      "It was written against convex-test 0.0.60; update packages/convex-local/src/convex-test-internals.ts.",
   );
 }
 

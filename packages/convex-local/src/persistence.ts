@@ -1,5 +1,5 @@
 /**
- * The offline server's data on disk: one JSON snapshot of every committed document, written
+ * The local server's data on disk: one JSON snapshot of every committed document, written
  * atomically (temporary file, then rename) shortly after each commit and on shutdown.
  *
  * `ids.json` sits beside it and survives `--reset`: it keeps the id counter, so an id handed out
@@ -65,7 +65,7 @@ export class Persistence {
     }
     if (stored.format !== FORMAT || !Array.isArray(stored.documents) || typeof stored.lastCommitTs !== "string") {
       throw new Error(
-        `${this.file} was not written by this version of the offline server. Start with --reset to begin again.`,
+        `${this.file} was not written by this version of the local Convex server. Start with --reset to begin again.`,
       );
     }
     return {
@@ -84,7 +84,7 @@ export class Persistence {
     const now = BigInt(Date.now()) * 1_000_000n;
     if (/^\d{1,20}$/.test(stored) && BigInt(stored) <= now + MAX_CLOCK_LEAD_NS) return stored;
     this.warn(
-      `offline Convex server: the stored commit clock (${stored.slice(0, 24)}) is far ahead of this machine's; ` +
+      `local Convex server: the stored commit clock (${stored.slice(0, 24)}) is far ahead of this machine's; ` +
         "starting it from now. Pages that were open should be reloaded.",
     );
     return now.toString();

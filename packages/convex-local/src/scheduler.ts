@@ -83,7 +83,7 @@ export class OfflineScheduler {
     for (const [identifier, job] of Object.entries(crons as Record<string, CronJob>)) {
       const next = nextRun(job.schedule, Date.now());
       if (next === null) {
-        lines.push(`${identifier}: ${job.schedule.type} schedules are not run offline`);
+        lines.push(`${identifier}: ${job.schedule.type} schedules are not run by the local server`);
         continue;
       }
       lines.push(`${identifier}: ${job.name}, next ${new Date(next).toISOString()}`);
@@ -145,7 +145,7 @@ export class OfflineScheduler {
   }
 }
 
-/** The next time at or after `from` that `schedule` fires, or null for schedules not run offline. */
+/** The next time at or after `from` that `schedule` fires, or null for schedules the local server does not run. */
 export function nextRun(schedule: CronSchedule, from: number): number | null {
   const at = (date: Date, hour: number, minute: number) =>
     Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), hour, minute);

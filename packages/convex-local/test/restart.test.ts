@@ -1,10 +1,10 @@
 // @vitest-environment node
-/** Data, subscriptions and scheduled jobs across a restart of the offline server; ids never repeat. */
+/** Data, subscriptions and scheduled jobs across a restart of the local server; ids never repeat. */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { simpleClient, startFixture, watch } from "./test-support";
+import { simpleClient, startFixture, watch } from "./support";
 
 type Message = { body: string; via: string };
 const list = makeFunctionReference<"query", Record<string, never>, Message[]>("messages:list");

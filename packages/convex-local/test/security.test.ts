@@ -1,6 +1,6 @@
 // @vitest-environment node
 /**
- * The offline server against a hostile local client: shared results that must not leak between
+ * The local server against a hostile local client: shared results that must not leak between
  * different arguments, numbers from the wire that must not move the clock, pagination that a
  * client cannot stretch, claims that cannot impersonate, limits per connection, and what the
  * server shows about the machine it runs on.
@@ -12,20 +12,19 @@ import path from "node:path";
 import { makeFunctionReference, type PaginationResult } from "convex/server";
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { identityFromCustomJwtClaims, identityFromOidcClaims } from "./auth";
-import { CONNECTION_LIMITS } from "./session";
-import { encodeTs } from "./protocol";
+import { identityFromCustomJwtClaims, identityFromOidcClaims } from "../src";
+import { encodeTs } from "../src/protocol";
+import { CONNECTION_LIMITS } from "../src/session";
 import {
   connectMessage,
   eventually,
   FIXTURE_DIR,
   httpClient,
   rawSync,
-  signWithProviderKey,
   simpleClient,
   startFixture,
   watch,
-} from "./test-support";
+} from "./support";
 
 type Message = { body: string; via: string };
 type Stored = { _id: string; body: string; via: string };
@@ -269,7 +268,7 @@ describe("claims", () => {
   test("custom claims named like the standard fields never override them", async () => {
     const genuine = await fixture.signIn("alice.johnson@example.com").token();
     const claims = decodeJwt(genuine);
-    const forged = await signWithProviderKey(path.join(fixture.dataDir, "idp"), {
+    const forged = await fixture.issuer.sign({
       ...claims,
       subject: "user_someone_else",
       tokenIdentifier: "https://evil.example|user_someone_else",

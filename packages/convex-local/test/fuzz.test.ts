@@ -1,6 +1,6 @@
 // @vitest-environment node
 /**
- * Fuzzing the offline server's wire input (seeded, so every run tries the same inputs): sync
+ * Fuzzing the local server's wire input (seeded, so every run tries the same inputs): sync
  * messages with out-of-range numbers, wrong types, huge arrays and unknown types, and HTTP API
  * bodies of every wrong shape. Each one gets an error for the client that sent it, nothing else;
  * another client still receives its query updates, and nothing persisted changes.
@@ -8,9 +8,9 @@
 import { makeFunctionReference } from "convex/server";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { encodeTs } from "./protocol";
-import { CONNECTION_LIMITS } from "./session";
-import { connectMessage, rawSync, simpleClient, startFixture, watch, type RawServerMessage } from "./test-support";
+import { encodeTs } from "../src/protocol";
+import { CONNECTION_LIMITS } from "../src/session";
+import { connectMessage, rawSync, simpleClient, startFixture, watch, type RawServerMessage } from "./support";
 
 const SEED = 20261117;
 const list = makeFunctionReference<"query", Record<string, never>, { body: string }[]>("messages:list");

@@ -1,12 +1,12 @@
 // @vitest-environment node
 /**
- * The offline server against the real clients of the `convex` package: live queries, mutations,
+ * The local server against the real clients of the `convex` package: live queries, mutations,
  * actions, HTTP actions, scheduled functions, errors, logs and pagination journals.
  */
 import { makeFunctionReference, type PaginationResult } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { eventually, httpClient, reactClient, simpleClient, startFixture, watch } from "./test-support";
+import { eventually, httpClient, reactClient, simpleClient, startFixture, watch } from "./support";
 
 type Message = { body: string; via: string };
 type Stored = { _id: string; body: string; via: string };
@@ -247,7 +247,7 @@ describe("identity", () => {
     expect(runs() - runsBefore).toBe(2);
   });
 
-  test("a signed-in client's functions see the Clerk claims as a deployment passes them", async () => {
+  test("a signed-in client's functions see the token's claims as a deployment passes them", async () => {
     const { session, token } = fixture.signIn("alice.johnson@example.com");
     let authenticated: boolean | undefined;
     const made = simpleClient(fixture.server.url, token, (value) => (authenticated = value));
@@ -259,13 +259,13 @@ describe("identity", () => {
     expect(authenticated).toBe(true);
     expect(identity).toMatchObject({
       subject: session.user_id,
-      issuer: fixture.idp.url,
-      tokenIdentifier: `${fixture.idp.url}|${session.user_id}`,
+      issuer: fixture.issuer.url,
+      tokenIdentifier: `${fixture.issuer.url}|${session.user_id}`,
       email: "alice.johnson@example.com",
       name: "Alice Johnson",
       sid: session.id,
     });
-    // Session token v2 keeps `o` nested (a `domain` provider), with the role without its prefix.
+    // A nested claim stays one claim for a `domain` (OIDC) provider.
     expect(identity?.o).toMatchObject({ rol: "admin", slg: "acme" });
     // Claims that change on every refresh are dropped, as a deployment drops them.
     for (const dropped of ["fva", "nbf", "jti", "iat", "exp", "aud", "iss", "sub"])

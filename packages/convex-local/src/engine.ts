@@ -504,7 +504,7 @@ export class Engine {
     if (info === null || (publicOnly && !info.isPublic)) {
       return {
         ok: false,
-        errorMessage: `Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`? (The offline server loads convex/ when it starts: restart it after adding functions.)`,
+        errorMessage: `Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`? (The local server loads convex/ when it starts: restart it after adding functions.)`,
         logLines: [],
       };
     }

@@ -1,45 +1,32 @@
 // @vitest-environment node
 /**
- * Token verification as a deployment does it, with tokens from the local identity provider and
- * forgeries of them: each refused token gets the protocol's auth error (WebSocket) or a 401 (HTTP
+ * Token verification as a deployment does it, with tokens from the project's identity provider (a
+ * test issuer) and forgeries of them: each refused token gets the protocol's auth error (WebSocket) or a 401 (HTTP
  * API), and the function runs with no identity.
  */
-import path from "node:path";
 import { makeFunctionReference } from "convex/server";
 import { decodeJwt, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
-import { startIdentityProvider, type IdentityProvider } from "../idp";
-import { loadOrCreateSigningKey } from "../idp/signing-key";
-import {
-  eventually,
-  httpClient,
-  signWithProviderKey,
-  simpleClient,
-  startFixture,
-  tempDir,
-  watch,
-} from "./test-support";
+import { startTestIssuer, type TestIssuer } from "./issuer";
+import { eventually, httpClient, simpleClient, startFixture, watch } from "./support";
 
 const whoami = makeFunctionReference<"query", Record<string, never>, { subject: string } | null>("messages:whoami");
 
 let fixture: Awaited<ReturnType<typeof startFixture>>;
-let stranger: IdentityProvider;
-let strangerDir: ReturnType<typeof tempDir>;
+let stranger: TestIssuer;
 let genuine: string;
 let claims: JWTPayload;
 
 beforeAll(async () => {
   fixture = await startFixture();
-  strangerDir = tempDir("offline-idp-stranger-");
   // Another identity provider: valid tokens from an issuer auth.config.ts does not name.
-  stranger = await startIdentityProvider({ port: 0, dataDir: strangerDir.dir, webhook: null, quiet: true });
+  stranger = await startTestIssuer();
   genuine = await fixture.signIn("alice.johnson@example.com").token();
   claims = decodeJwt(genuine);
 });
 afterAll(async () => {
   await stranger.close();
-  strangerDir.remove();
   await fixture.close();
 });
 
@@ -47,13 +34,13 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 
 /** Signs `overrides` over the genuine claims with the identity provider's own key. */
 async function signed(overrides: JWTPayload): Promise<string> {
-  return await signWithProviderKey(path.join(fixture.dataDir, "idp"), { ...claims, ...overrides });
+  return await fixture.issuer.sign({ ...claims, ...overrides });
 }
 
 const forgeries: [string, () => Promise<string>, RegExp][] = [
   [
     "a token from an issuer auth.config.ts does not name",
-    async () => stranger.sessions.token(stranger.sessions.create({ email_address: "alice.johnson@example.com" }).id),
+    () => stranger.signIn("alice.johnson@example.com").token(),
     /No auth provider found/,
   ],
   ["a token for another audience", () => signed({ aud: "not-convex" }), /No auth provider found/],
@@ -78,7 +65,7 @@ const forgeries: [string, () => Promise<string>, RegExp][] = [
   [
     "an HS256 token keyed with the public key's modulus",
     async () => {
-      const { publicJwk, kid } = await loadOrCreateSigningKey(path.join(fixture.dataDir, "idp"));
+      const { publicJwk, kid } = fixture.issuer;
       return new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256", kid, typ: "JWT" })
         .sign(new TextEncoder().encode(String(publicJwk.n)));
@@ -96,7 +83,7 @@ const forgeries: [string, () => Promise<string>, RegExp][] = [
 ];
 
 describe("accepted", () => {
-  test("a session token from the local identity provider, over WebSocket and HTTP", async () => {
+  test("a session token from the project's identity provider, over WebSocket and HTTP", async () => {
     const { client } = simpleClient(fixture.server.url, async () => genuine);
     try {
       const seen = watch<{ subject: string } | null>((onValue, onError) =>

@@ -136,7 +136,7 @@ export class SyncSession {
     // serving it would break linearizability. The clock stays the server's own.
     if (observed > latest) {
       this.fatal(
-        `Client has observed a timestamp ${observed} ahead of the offline server's latest known timestamp ${latest}. ` +
+        `Client has observed a timestamp ${observed} ahead of the local server's latest known timestamp ${latest}. ` +
           "Its data was replaced while this page was open: reload the page.",
       );
     }
@@ -162,7 +162,7 @@ export class SyncSession {
           this.fatal(error.message);
         } else {
           this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
-          this.fatal("Internal error in the offline server; see its log.", 1011);
+          this.fatal("Internal error in the local server; see its log.", 1011);
         }
       } finally {
         if (counts) this.queued -= 1;
@@ -214,7 +214,7 @@ export class SyncSession {
     } else if (message.tokenType === "Admin") {
       return this.refuseToken(
         message.baseVersion,
-        "Admin keys are not accepted by the offline server; sign in with a user token.",
+        "Admin keys are not accepted by the local server; sign in with a user token.",
       );
     } else {
       try {
@@ -299,7 +299,7 @@ export class SyncSession {
     this.action(message)
       .catch((error: unknown) => {
         this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
-        this.fatal("Internal error in the offline server; see its log.", 1011);
+        this.fatal("Internal error in the local server; see its log.", 1011);
       })
       .finally(() => {
         this.runningActions -= 1;

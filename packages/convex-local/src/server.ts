@@ -1,5 +1,5 @@
 /**
- * The offline Convex server: the project's own `convex/` functions on convex-test's engine, served
+ * The local Convex server: a project's own `convex/` functions on convex-test's engine, served
  * to the real Convex clients over the sync protocol (WebSocket), the HTTP API, and HTTP actions on
  * the site port. Data lives on disk and survives restarts. For development and tests only: it runs
  * one function at a time, keeps everything in memory, listens on 127.0.0.1 only and answers only
@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { WebSocketServer } from "ws";
 import type { SchemaDefinition } from "convex/server";
-import { convexModules } from "../modules";
+import { convexModules } from "./modules";
 import { loadProviders, TokenVerifier } from "./auth";
 import { Engine, type Modules } from "./engine";
 import { apiHandler, isLoopbackHost, siteHandler } from "./http-api";
@@ -24,7 +24,7 @@ import { SyncSession } from "./session";
 
 export const DEFAULT_PORT = 3210;
 export const DEFAULT_SITE_PORT = 3211;
-export const DEFAULT_DATA_DIR = ".offline/convex";
+export const DEFAULT_DATA_DIR = ".convex-local";
 
 /** How long after a commit the snapshot is written; commits in between share one write. */
 const SAVE_DELAY_MS = 250;
@@ -34,7 +34,7 @@ const PING_INTERVAL_MS = 15_000;
 export type OfflineConvexOptions = {
   /** The project's functions. Default `convex`. */
   convexDir?: string;
-  /** Default `.offline/convex`. */
+  /** Where the database is kept, created 0700 if missing. Default `.convex-local` (in the working directory). */
   dataDir?: string;
   /** Deployment API and sync protocol on 127.0.0.1; 0 picks a free port. Default 3210. */
   port?: number;
@@ -129,7 +129,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   const saveSoon = () => {
     saveTimer = undefined;
     persistence.saveInBackground(engine.internals.snapshot(), (error) =>
-      console.error(`offline Convex server: could not write ${persistence.file}: ${error.message}`),
+      console.error(`local Convex server: could not write ${persistence.file}: ${error.message}`),
     );
   };
   const flush = async () => {
@@ -169,9 +169,9 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
 
   const documentCount = snapshot?.documents.length ?? 0;
   const banner = [
-    "offline Convex server — for local development and tests, not for production",
-    `  api        ${url}  (NEXT_PUBLIC_CONVEX_URL; WebSocket sync and HTTP API)`,
-    `  http       ${siteUrl}  (HTTP actions, e.g. ${siteUrl}/webhooks/clerk)`,
+    "local Convex server (convex-local) — for development and tests, not for production",
+    `  api        ${url}  (the deployment URL: WebSocket sync and HTTP API)`,
+    `  http       ${siteUrl}  (HTTP actions, the deployment's site URL)`,
     `  functions  ${convexDir} (${engine.moduleCount} modules, loaded at start: restart after adding functions)`,
     `  data       ${persistence.file} (${snapshot === null ? "new, empty" : `${documentCount} documents`})`,
     `  auth       ${verifier.describe().join("; ") || "no providers"}${problem ? ` (${problem})` : ""}`,
@@ -180,7 +180,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   ].join("\n");
   // Callers over HTTP see what the server is, not where it keeps things on this machine.
   const publicBanner = [
-    "offline Convex server — for local development and tests, not for production",
+    "local Convex server (convex-local) — for development and tests, not for production",
     `  api        ${url}  (WebSocket sync and HTTP API)`,
     `  http       ${siteUrl}  (HTTP actions)`,
     `  functions  ${engine.moduleCount} modules`,
@@ -200,7 +200,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
       socket.end("HTTP/1.1 421 Misdirected Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     }
-    const pathname = new URL(req.url ?? "/", "http://offline").pathname;
+    const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
     if (!/^\/api\/[^/]+\/sync$/.test(pathname)) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;

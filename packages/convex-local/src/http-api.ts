@@ -1,5 +1,5 @@
 /**
- * The HTTP side of the offline server:
+ * The HTTP side of the local server:
  * - the deployment API on the main port, as `ConvexHttpClient` and `convex/nextjs` call it
  *   (node_modules/convex/src/browser/http_client.ts): POST /api/query, /api/mutation, /api/action,
  *   /api/function, /api/query_ts, /api/query_at_ts;
@@ -42,7 +42,7 @@ export function isLoopbackHost(host: string | undefined): boolean {
 export function misdirected(res: ServerResponse): void {
   sendJson(res, 421, {
     code: "MisdirectedRequest",
-    message: "The offline Convex server answers requests for localhost, 127.0.0.1 and [::1] only.",
+    message: "The local Convex server answers requests for localhost, 127.0.0.1 and [::1] only.",
   });
 }
 
@@ -78,7 +78,7 @@ async function callerFrom(req: IncomingMessage, verifier: TokenVerifier): Promis
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (match === null) {
     if (/^Convex\s/i.test(header)) {
-      throw new AuthFailure("BadAdminKey", "Admin keys are not accepted by the offline server; use a user token.");
+      throw new AuthFailure("BadAdminKey", "Admin keys are not accepted by the local server; use a user token.");
     }
     throw new AuthFailure("InvalidAuthHeader", "Authorization header must be `Bearer <token>`");
   }
@@ -166,7 +166,7 @@ function parsePath(body: Buffer): string | undefined {
 export function apiHandler(deps: HttpDeps) {
   const { engine, verifier } = deps;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://offline");
+    const url = new URL(req.url ?? "/", "http://localhost");
     if (!isLoopbackHost(req.headers.host)) return misdirected(res);
     try {
       if (req.method === "OPTIONS") {
@@ -175,7 +175,7 @@ export function apiHandler(deps: HttpDeps) {
       }
       if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/version")) {
         const status = deps.ready() ? 200 : 503;
-        const text = status === 200 ? deps.banner : "starting: demo data is being created";
+        const text = status === 200 ? deps.banner : "starting: not ready yet";
         res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...API_CORS }).end(text + "\n");
         return;
       }
@@ -192,7 +192,7 @@ export function apiHandler(deps: HttpDeps) {
       }
       const kind = kinds[url.pathname];
       if (kind === undefined) {
-        throw new HttpProblem(404, "NotFound", `No endpoint ${url.pathname} on the offline Convex server`);
+        throw new HttpProblem(404, "NotFound", `No endpoint ${url.pathname} on the local Convex server`);
       }
       if (req.method !== "POST") {
         res.setHeader("allow", "POST, OPTIONS");
@@ -230,7 +230,7 @@ export function apiHandler(deps: HttpDeps) {
         sendJson(
           res,
           500,
-          { code: "InternalServerError", message: "Internal error in the offline server; see its log." },
+          { code: "InternalServerError", message: "Internal error in the local server; see its log." },
           API_CORS,
         );
       }
@@ -281,7 +281,7 @@ export function siteHandler(deps: HttpDeps) {
         if (!res.headersSent) {
           sendJson(res, 500, {
             code: "InternalServerError",
-            message: "Internal error in the offline server; see its log.",
+            message: "Internal error in the local server; see its log.",
           });
         } else {
           res.end();

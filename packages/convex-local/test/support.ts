@@ -1,15 +1,12 @@
-/** Helpers for the offline server's tests: real clients from the `convex` package, over `ws`. */
+/** Helpers for the package's tests: real clients from the `convex` package, over `ws`. */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
-import { SignJWT, type JWTPayload } from "jose";
 import { ConvexReactClient } from "convex/react";
 import WebSocket from "ws";
-import { startIdentityProvider, type IdentityProvider } from "../idp";
-import { loadOrCreateSigningKey } from "../idp/signing-key";
-import { startOfflineStack, type OfflineStack } from "../stack";
-import { startOfflineConvex } from "./server";
+import { startOfflineConvex } from "../src";
+import { startTestIssuer, type TestIssuer } from "./issuer";
 
 export const FIXTURE_DIR = path.join(import.meta.dirname, "fixture");
 
@@ -90,32 +87,22 @@ export function watch<T>(subscribe: (onValue: (value: T) => void, onError: (erro
   };
 }
 
-/** The fixture deployment (offline/convex/fixture) with an identity provider in front of it. */
+/** The fixture project (test/fixture) on the local server, trusting a test issuer. */
 export async function startFixture() {
-  const data = tempDir("offline-convex-");
-  const idp: IdentityProvider = await startIdentityProvider({
-    port: 0,
-    dataDir: path.join(data.dir, "idp"),
-    webhook: null,
-    quiet: true,
-  });
+  const data = tempDir("convex-local-");
+  const issuer: TestIssuer = await startTestIssuer();
   const launch = (ports: { port: number; sitePort: number }, overrides: { reset?: boolean } = {}) =>
     startOfflineConvex({
       convexDir: FIXTURE_DIR,
       dataDir: path.join(data.dir, "convex"),
       ...ports,
       quiet: true,
-      env: { CLERK_JWT_ISSUER_DOMAIN: idp.url },
+      env: { AUTH_ISSUER_DOMAIN: issuer.url },
       ...overrides,
     });
   const server = await launch({ port: 0, sitePort: 0 });
-  /** A signed-in demo user's token source. */
-  const signIn = (email: string) => {
-    const session = idp.sessions.create({ email_address: email });
-    return { session, token: () => idp.sessions.token(session.id) };
-  };
   const fixture = {
-    idp,
+    issuer,
     /** The running server; tests that restart it put the new one here. */
     server,
     dataDir: data.dir,
@@ -125,41 +112,15 @@ export async function startFixture() {
         { port: Number(new URL(fixture.server.url).port), sitePort: Number(new URL(fixture.server.siteUrl).port) },
         overrides,
       ),
-    signIn,
+    /** A new session of a known test user, and its token source. */
+    signIn: (email: string) => issuer.signIn(email),
     close: async () => {
       await fixture.server.close();
-      await idp.close();
+      await issuer.close();
       data.remove();
     },
   };
   return fixture;
-}
-
-/** The whole offline stack on free ports with a temporary data directory; `close()` removes it. */
-export async function startTestStack(prefix: string): Promise<OfflineStack & { dataDir: string }> {
-  const data = tempDir(prefix);
-  const stack = await startOfflineStack({
-    dataDir: data.dir,
-    convexPort: 0,
-    sitePort: 0,
-    idpPort: 0,
-    quiet: true,
-    webhookRetry: { delaysMs: [50] },
-  });
-  return {
-    ...stack,
-    dataDir: data.dir,
-    close: async () => {
-      await stack.close();
-      data.remove();
-    },
-  };
-}
-
-/** Signs `claims` with the key the identity provider in `idpDataDir` signs with (to forge variations). */
-export async function signWithProviderKey(idpDataDir: string, claims: JWTPayload): Promise<string> {
-  const key = await loadOrCreateSigningKey(idpDataDir);
-  return await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
 }
 
 /** What the server sent on a raw sync connection, parsed. */
