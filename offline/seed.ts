@@ -6,12 +6,12 @@
 import { ConvexHttpClient } from "convex/browser";
 import { api } from "../convex/_generated/api";
 import type { Id } from "../convex/_generated/dataModel";
-import type { IdentityProvider } from "./idp";
+import type { IdentityProvider } from "@tenant-workspace/clerk-local";
 
 type TaskSeed = { title: string; status: "todo" | "in_progress" | "done"; assignee?: string; description?: string };
 type ProjectSeed = { name: string; tasks: TaskSeed[] };
 
-/** Per organization slug: who creates the data, and what. Assignees are demo users' first names. */
+/** Per organization slug (offline/demo-directory.ts): who creates the data, and what. Assignees are demo users' first names. */
 const DEMO_DATA: Record<string, { admin: string; projects: ProjectSeed[] }> = {
   acme: {
     admin: "alice.johnson@example.com",

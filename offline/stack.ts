@@ -7,7 +7,8 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startOfflineConvex, type OfflineConvexServer } from "@tenant-workspace/convex-local";
-import { startIdentityProvider, type IdentityProvider, type RetryPolicy } from "./idp";
+import { startIdentityProvider, type IdentityProvider, type RetryPolicy } from "@tenant-workspace/clerk-local";
+import { IDENTITY_PROVIDER_CONFIG } from "./demo-directory";
 import { seedDemoData } from "./seed";
 
 export const DEFAULT_DATA_DIR = ".offline";
@@ -83,6 +84,7 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
   let idp: IdentityProvider;
   try {
     idp = await startIdentityProvider({
+      ...IDENTITY_PROVIDER_CONFIG,
       port: idpPort,
       dataDir: path.join(dataDir, "idp"),
       webhook: { url: `${convex.siteUrl}/webhooks/clerk` },

@@ -1,42 +1,42 @@
-// Offline mode, server side: routing on the cookies the offline routes keep, and the session's
-// Convex token (from the local identity provider, with its API key) for preloading.
-import { cookies } from "next/headers";
-import { NextResponse, type NextRequest } from "next/server";
+// Offline mode, server side (the AuthServer contract, lib/auth/types.ts): the local Clerk stand-in's
+// Next.js helpers bound to this app's routing rules and configuration. Also the identity provider's
+// API client the /api/offline routes use: only this server holds its key.
+import {
+  apiKeyFromFile,
+  createIdpAdmin,
+  createOfflineMiddleware,
+  createSessionTokenGetter,
+  type IdpAdmin,
+} from "@tenant-workspace/clerk-local/next";
 
 import { decideRoute } from "@/lib/routes";
+import { offlineIdpApiKeyFile, offlineIdpUrl } from "@/setup/config";
 
-import { OFFLINE_ORG_COOKIE, OFFLINE_SESSION_COOKIE } from "./offline-cookies";
-import { idpAdmin } from "./offline-idp";
+const HELP =
+  "Start the offline stack with npm run dev (or set OFFLINE_IDP_API_KEY_FILE to the api-key file in its data directory).";
 
-/** A server render waits this long for a token at most; past it, the page loads on the client. */
-const TOKEN_TIMEOUT_MS = 2_000;
+let admin: IdpAdmin | null = null;
 
 /**
- * A stale cookie (the session ended elsewhere) only gets the user as far as the app shell, where the
- * adapter finds the session gone, clears the cookies and offers to sign in again.
+ * The provider (`NEXT_PUBLIC_OFFLINE_IDP_URL`) with its API key, from `OFFLINE_IDP_API_KEY_FILE`
+ * (the offline stack prints it; the browser tests set it), else `.offline/idp/api-key`.
  */
-export function authMiddleware(request: NextRequest): NextResponse {
-  const target = decideRoute({
-    pathname: request.nextUrl.pathname,
-    search: request.nextUrl.search,
-    signedIn: Boolean(request.cookies.get(OFFLINE_SESSION_COOKIE)?.value),
-    hasOrg: Boolean(request.cookies.get(OFFLINE_ORG_COOKIE)?.value),
+export function offlineIdp(): IdpAdmin {
+  admin ??= createIdpAdmin({
+    baseUrl: offlineIdpUrl(),
+    key: apiKeyFromFile(
+      () => offlineIdpApiKeyFile({ OFFLINE_IDP_API_KEY_FILE: process.env.OFFLINE_IDP_API_KEY_FILE }),
+      {
+        help: HELP,
+      },
+    ),
+    help: HELP,
   });
-  return target === null ? NextResponse.next() : NextResponse.redirect(new URL(target, request.url));
+  return admin;
 }
 
-/**
- * A fresh token for the session in the `offline_session` cookie (it carries the session's active
- * organization). Null when there is no session, it has ended, or the provider does not answer.
- */
-export async function getConvexToken(): Promise<string | null> {
-  const sessionId = (await cookies()).get(OFFLINE_SESSION_COOKIE)?.value;
-  if (!sessionId || !/^sess_[A-Za-z0-9]{1,64}$/.test(sessionId)) return null;
-  try {
-    const path = `/sessions/${encodeURIComponent(sessionId)}/token`;
-    const body = await idpAdmin().request("POST", path, undefined, TOKEN_TIMEOUT_MS);
-    return typeof body === "object" && body !== null && "jwt" in body && typeof body.jwt === "string" ? body.jwt : null;
-  } catch {
-    return null;
-  }
-}
+/** Routes on the offline cookies with the same rules as Clerk mode (`decideRoute`). */
+export const authMiddleware = createOfflineMiddleware(decideRoute);
+
+/** A fresh token for the request's session and active organization, for server-side preloading. */
+export const getConvexToken = createSessionTokenGetter({ idp: offlineIdp });
