@@ -7,7 +7,6 @@ import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
 import { SHORT_MESSAGE, type AuthDiagnosis } from "@/setup/diagnose";
 import { showsSetupDetails } from "@/setup/config";
-import { routes } from "@/lib/routes";
 
 /** Text with `backtick` spans shown as code (commands and values to copy). */
 function WithCode({ text }: { text: string }) {
@@ -29,7 +28,7 @@ function WithCode({ text }: { text: string }) {
 
 /**
  * A setup problem that keeps a signed-in user out, in development (and offline): the cause, the
- * fix and what the app saw, linking to the README section. It stands in for the page, so it
+ * fix and what the app saw, linking to the documentation section. It stands in for the page, so it
  * carries the page's heading.
  */
 function SetupBanner({ diagnosis, retry }: { diagnosis: AuthDiagnosis; retry: () => void }) {
@@ -83,9 +82,9 @@ function SetupBanner({ diagnosis, retry }: { diagnosis: AuthDiagnosis; retry: ()
           Reload
         </Button>
         <Button asChild variant="link" className="text-amber-950 dark:text-amber-50">
-          <a href={`${routes.docs}#${diagnosis.docs.anchor}`} data-testid="auth-problem-docs">
+          <a href={`${diagnosis.docs.path}#${diagnosis.docs.anchor}`} data-testid="auth-problem-docs">
             <BookOpenIcon aria-hidden />
-            README: {diagnosis.docs.label}
+            Docs: {diagnosis.docs.label}
           </a>
         </Button>
       </div>

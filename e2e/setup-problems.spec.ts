@@ -52,9 +52,9 @@ test("tokens with the wrong audience: a banner names the cause and the fix inste
     });
     expect(reports.some((report) => report.includes("(wrong-audience)"))).toBe(true);
 
-    // The link leads to the README section with the fix, served by the app.
+    // The link leads to the documentation section with the fix, served by the app.
     await page.getByTestId("auth-problem-docs").click();
-    await expect(page).toHaveURL(/\/docs#convex-refused-the-token$/);
+    await expect(page).toHaveURL(/\/docs\/going-live#convex-refused-the-token$/);
     await expect(page.getByRole("heading", { name: "Convex refused the token" })).toBeInViewport();
 
     // Fixed at the source, a reload gets the user in.
@@ -78,7 +78,7 @@ test("tokens without organization claims: the banner says the token names no org
     await expect(page.getByTestId("auth-problem-fix")).toContainText("/token-settings");
     await expect(page.getByTestId("auth-problem-docs")).toHaveAttribute(
       "href",
-      "/docs#the-token-has-no-organization-claims",
+      "/docs/going-live#the-token-has-no-organization-claims",
     );
   } finally {
     await restore();

@@ -13,7 +13,7 @@ export const routes = {
   members: "/members",
   manageMembers: "/members/manage",
   usage: "/usage",
-  /** The README, served by the app in development (setup problems link to its sections). */
+  /** The README and docs/, served by the app in development (setup problems link to their sections). */
   docs: "/docs",
 } as const;
 
@@ -31,7 +31,7 @@ export function isAuthPath(pathname: string): boolean {
 
 /** Pages anyone may see: the landing page, the auth pages and the README (it explains how to sign in). */
 export function isPublicPath(pathname: string): boolean {
-  return pathname === routes.landing || isAuthPath(pathname) || pathname === routes.docs;
+  return pathname === routes.landing || isAuthPath(pathname) || under(pathname, routes.docs);
 }
 
 /** Stands in for the app's own origin when resolving paths: only "same origin or not" matters. */

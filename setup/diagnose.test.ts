@@ -163,14 +163,17 @@ describe("consoleReport", () => {
   });
 });
 
-describe("the README sections the banner links to", () => {
-  it("exist, with the anchors GitHub and the /docs page give them", () => {
-    const slugger = new GithubSlugger();
-    const anchors = readFileSync("README.md", "utf8")
-      .split("\n")
-      .filter((line) => /^#{1,6} /.test(line))
-      .map((line) => slugger.slug(line.replace(/^#+ /, "")));
-    for (const { anchor } of Object.values(DOCS)) expect(anchors).toContain(anchor);
+describe("the documentation sections the banner links to", () => {
+  it("exist, with the anchors GitHub and the /docs pages give them", () => {
+    for (const { file, path, anchor } of Object.values(DOCS)) {
+      const slugger = new GithubSlugger();
+      const anchors = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => /^#{1,6} /.test(line))
+        .map((line) => slugger.slug(line.replace(/^#+ /, "")));
+      expect(anchors).toContain(anchor);
+      expect(path).toBe(`/docs/${file.replace(/^docs\/|\.md$/g, "")}`);
+    }
   });
 });
 

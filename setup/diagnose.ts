@@ -33,8 +33,8 @@ export type AuthDiagnosis = {
   detail: string;
   /** What to do, in order. Text in `backticks` is a command or a value to copy. */
   fix: string[];
-  /** The README section (its heading's anchor) that covers this. */
-  docs: { anchor: string; label: string };
+  /** The documentation section that covers this: its file, the app's page for it, its heading's anchor. */
+  docs: { file: string; path: string; anchor: string; label: string };
   /** What the app saw, for the banner's details and the console. */
   facts: Array<{ label: string; value: string }>;
 };
@@ -45,12 +45,23 @@ export type DiagnosisContext = {
   issuer: string | null;
 };
 
-/** The README headings the banner links to (GitHub-style anchors). */
+/** Troubleshooting in docs/going-live.md, which the app serves at /docs/going-live. */
+const TROUBLESHOOTING = { file: "docs/going-live.md", path: "/docs/going-live" } as const;
+
+/** The headings the banner links to (GitHub-style anchors). */
 export const DOCS = {
-  tokenRefused: { anchor: "convex-refused-the-token", label: "Convex refused the token" },
-  noOrgClaims: { anchor: "the-token-has-no-organization-claims", label: "The token has no organization claims" },
-  notProvisioned: { anchor: "the-user-is-not-provisioned", label: "The user is not provisioned" },
-  functionsMissing: { anchor: "the-deployment-has-no-functions", label: "The deployment has no functions" },
+  tokenRefused: { ...TROUBLESHOOTING, anchor: "convex-refused-the-token", label: "Convex refused the token" },
+  noOrgClaims: {
+    ...TROUBLESHOOTING,
+    anchor: "the-token-has-no-organization-claims",
+    label: "The token has no organization claims",
+  },
+  notProvisioned: { ...TROUBLESHOOTING, anchor: "the-user-is-not-provisioned", label: "The user is not provisioned" },
+  functionsMissing: {
+    ...TROUBLESHOOTING,
+    anchor: "the-deployment-has-no-functions",
+    label: "The deployment has no functions",
+  },
 } as const;
 
 const ISSUER_SET = "npx convex env set CLERK_JWT_ISSUER_DOMAIN";
@@ -309,7 +320,7 @@ export function consoleReport(diagnosis: AuthDiagnosis): string {
     ...diagnosis.facts.map(({ label, value }) => `  ${label}: ${value}`),
     "Fix:",
     ...diagnosis.fix.map((step, index) => `  ${index + 1}. ${step}`),
-    `See README.md → "${diagnosis.docs.label}" (#${diagnosis.docs.anchor}).`,
+    `See ${diagnosis.docs.file} → "${diagnosis.docs.label}" (#${diagnosis.docs.anchor}).`,
   ];
   return lines.join("\n");
 }
