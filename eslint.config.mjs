@@ -44,6 +44,72 @@ const config = [
     },
   },
 
+  // Who may import whom (the map in README.md). Test files are exempt below.
+  {
+    files: ["**/*.{ts,tsx,mts,cts,js,jsx,mjs}"],
+    rules: {
+      "import/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            ...["convex-local", "clerk-local"].map((name) => ({
+              target: `./packages/${name}`,
+              from: "./",
+              except: [`./packages/${name}`, "./node_modules"],
+              message: "A package never imports the app: pass what it needs as configuration.",
+            })),
+            {
+              target: "./convex",
+              from: [
+                "./app",
+                "./components",
+                "./hooks",
+                "./lib",
+                "./setup",
+                "./offline",
+                "./scripts",
+                "./bench",
+                "./e2e",
+              ],
+              message: "convex/ is deployed on its own: it imports only convex/ and npm packages.",
+            },
+            {
+              target: "./setup",
+              from: ["./app", "./components", "./hooks", "./lib", "./convex", "./offline", "./packages", "./tests"],
+              message:
+                "setup/ is read by next.config.ts, npm run dev and the doctor: it imports only setup/ and npm packages.",
+            },
+            {
+              target: "./lib",
+              from: ["./app", "./components", "./hooks", "./offline", "./scripts", "./bench", "./e2e", "./tests"],
+              message: "lib/ is a library: never components/, hooks/ or app/.",
+            },
+            {
+              target: "./hooks",
+              from: ["./app", "./components", "./offline", "./scripts", "./bench", "./e2e", "./tests"],
+              message: "hooks/ may use lib/, setup/ and convex/, never components/ or app/.",
+            },
+            {
+              target: "./components",
+              from: ["./app", "./offline", "./scripts", "./bench", "./e2e", "./tests"],
+              message: "components/ never imports app/ or the tooling.",
+            },
+            {
+              target: "./app",
+              from: ["./offline", "./scripts", "./bench", "./e2e", "./tests"],
+              message: "app/ never imports the tooling.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests reach across the map to check one part against another.
+    files: ["**/*.test.{ts,tsx}", "e2e/**", "tests/**"],
+    rules: { "import/no-restricted-paths": "off" },
+  },
+
   // Plain JS (config files, scripts/*.mjs) is in no tsconfig, so it gets no type information.
   {
     files: JS_FILES,

@@ -2,7 +2,14 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   // The app's `@/…` imports (tsconfig.json paths), as Next.js resolves them.
-  resolve: { alias: [{ find: /^@\//, replacement: `${import.meta.dirname}/` }] },
+  resolve: {
+    alias: [
+      // next.config.ts points these at the build's auth mode; tests run the offline one (and mostly mock it).
+      { find: /^@\/lib\/auth\/server$/, replacement: `${import.meta.dirname}/lib/auth/offline-server.ts` },
+      { find: /^@\/components\/auth\/adapter$/, replacement: `${import.meta.dirname}/components/auth/offline.tsx` },
+      { find: /^@\//, replacement: `${import.meta.dirname}/` },
+    ],
+  },
   test: {
     // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
     include: [

@@ -33,7 +33,10 @@ describe("convex/ against the codegen of a push to a deployment", () => {
 
   it("would stop a push that reads an undeclared variable from the generated env", async () => {
     const probe = path.join(dir, "convex/model/envProbe.ts");
-    await writeFile(probe, 'import { env } from "../_generated/server";\nexport const secret = env.CLERK_WEBHOOK_SECRET;\n');
+    await writeFile(
+      probe,
+      'import { env } from "../_generated/server";\nexport const secret = env.CLERK_WEBHOOK_SECRET;\n',
+    );
     try {
       const result = tsc(dir, "convex");
       expect(result.ok).toBe(false);

@@ -50,8 +50,11 @@ const WEBHOOK_SECRET_FIX =
   "copy the endpoint's Signing Secret (Clerk dashboard → Webhooks → your endpoint) and run `npx convex env set CLERK_WEBHOOK_SECRET whsec_…`";
 const START_OFFLINE = "start it with npm run dev";
 
-// Same rule as convex/model/env.ts, which the webhook applies on the deployment.
-const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
+/**
+ * The rule convex/model/env.ts applies on the deployment (setup/ does not import convex/; a test
+ * holds the two equal).
+ */
+export const WEBHOOK_SECRET_FORMAT = /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/;
 
 const ok = (check: string, message: string): Finding => ({ check, status: "ok", message });
 const problem = (check: string, message: string, fix: string): Finding => ({ check, status: "problem", message, fix });
@@ -320,7 +323,7 @@ export function checkWebhookSecret(value: string | undefined, listed = false): F
       "the deployment's CLERK_WEBHOOK_SECRET is not readable from here: run `npx convex env list` and pass it with --webhook-secret <whsec_…>",
     );
   }
-  if (!WEBHOOK_SECRET.test(value.trim())) {
+  if (!WEBHOOK_SECRET_FORMAT.test(value.trim())) {
     return problem(name, `${name} is malformed (expected "whsec_" followed by base64)`, WEBHOOK_SECRET_FIX);
   }
   return ok(name, `${name}: well-formed signing secret`);

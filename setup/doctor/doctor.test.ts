@@ -8,6 +8,7 @@ import {
   publishableKeyHost,
   render,
   sampleTokenHint,
+  WEBHOOK_SECRET_FORMAT as DOCTOR_SECRET_FORMAT,
   type DoctorInputs,
   type Finding,
 } from "./checks";
@@ -882,5 +883,13 @@ describe("npm run doctor", () => {
         '`await window.Clerk.session.getToken({ template: "convex" })` with the `convex` JWT template; ' +
         'to tell which your instance uses: `window.Clerk.session.lastActiveToken?.jwt?.claims.aud` is "convex" only with the integration)',
     );
+  });
+});
+
+describe("facts shared with the deployment", () => {
+  it("checks the webhook secret with the rule the webhook itself applies", async () => {
+    const { WEBHOOK_SECRET_FORMAT } = await import("../../convex/model/env");
+    expect(DOCTOR_SECRET_FORMAT.source).toBe(WEBHOOK_SECRET_FORMAT.source);
+    expect(DOCTOR_SECRET_FORMAT.flags).toBe(WEBHOOK_SECRET_FORMAT.flags);
   });
 });
