@@ -2,10 +2,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { ConvexHttpClient } from "convex/browser";
 import { ConvexReactClient } from "convex/react";
 import WebSocket from "ws";
 import { startOfflineConvex } from "../src";
+import { eventually, recordingLogger } from "../src/testing";
+
+export { eventually, recordingLogger, simpleClient, watch } from "../src/testing";
 import { startTestIssuer, type TestIssuer } from "./issuer";
 
 export const FIXTURE_DIR = path.join(import.meta.dirname, "fixture");
@@ -14,29 +17,6 @@ export const FIXTURE_DIR = path.join(import.meta.dirname, "fixture");
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Log lines the clients print (function logs, auth failures), kept for assertions. */
-export function recordingLogger() {
-  const lines: string[] = [];
-  const record = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-  return { lines, logger: { log: record, warn: record, error: record, logVerbose: () => {} } };
-}
-
-/** A `ConvexClient` as a Node app would use it; `token` is fetched again on every request for one. */
-export function simpleClient(
-  url: string,
-  token?: (forceRefresh: boolean) => Promise<string | null>,
-  onAuthChange?: (authenticated: boolean) => void,
-) {
-  const { lines, logger } = recordingLogger();
-  const client = new ConvexClient(url, {
-    webSocketConstructor: WebSocket as never,
-    logger,
-    unsavedChangesWarning: false,
-  });
-  if (token) client.setAuth(({ forceRefreshToken }) => token(forceRefreshToken), onAuthChange);
-  return { client, logs: lines };
 }
 
 /** The client behind `ConvexProvider` (used here without React rendering). */
@@ -55,36 +35,6 @@ export function httpClient(url: string, token?: string): ConvexHttpClient {
   const client = new ConvexHttpClient(url, { logger: false });
   if (token) client.setAuth(token);
   return client;
-}
-
-/** Polls `check` until it returns something other than undefined/false. */
-export async function eventually<T>(check: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Records every value a subscription delivers. */
-export function watch<T>(subscribe: (onValue: (value: T) => void, onError: (error: Error) => void) => () => void) {
-  const values: T[] = [];
-  const errors: Error[] = [];
-  const unsubscribe = subscribe(
-    (value) => values.push(value),
-    (error) => errors.push(error),
-  );
-  return {
-    values,
-    errors,
-    unsubscribe,
-    latest: () => values[values.length - 1],
-    /** Resolves with the first value (from now on, or already seen) that satisfies `test`. */
-    until: (test: (value: T) => boolean, what: string, timeoutMs?: number) =>
-      eventually(() => values.find(test), what, timeoutMs),
-  };
 }
 
 /** The fixture project (test/fixture) on the local server, trusting a test issuer. */
