@@ -57,3 +57,50 @@ describe("the documents' own links", () => {
     expect(broken).toEqual([]);
   });
 });
+
+describe("the documents' tables", () => {
+  /** Rows of the first Markdown table after `heading` (a line it starts with): cells, trimmed. */
+  async function table(file: string, after: string): Promise<string[][]> {
+    const { readFileSync } = await import("node:fs");
+    const lines = readFileSync(file, "utf8").split("\n");
+    const start = lines.findIndex((line) => line.includes(after));
+    if (start === -1) throw new Error(`${file}: "${after}" not found`);
+    const rows: string[][] = [];
+    for (const line of lines.slice(start + 1)) {
+      const cells = line.trim();
+      if (!cells.startsWith("|")) {
+        if (rows.length > 0) break;
+        continue;
+      }
+      rows.push(
+        cells
+          .slice(1, -1)
+          .split(/(?<!\\)\|/)
+          .map((cell) => cell.trim()),
+      );
+    }
+    return rows.slice(2);
+  }
+
+  it("list each role's permissions as convex/model/auth/permissions.ts does", async () => {
+    const { PERMISSIONS, ROLES, ROLE_PERMISSIONS } = await import("@/convex/model/auth/permissions");
+    for (const [file, after, yes] of [
+      ["docs/architecture.md", "Code checks permissions, never role names", "yes"],
+      ["docs/going-live.md", "Give each role its permissions", "✓"],
+    ] as const) {
+      const rows = await table(file, after);
+      expect(rows.map((row) => row[0])).toEqual(ROLES.map((role) => `\`${role}\``));
+      for (const [i, role] of ROLES.entries()) {
+        const granted = PERMISSIONS.filter((_, j) => rows[i]![j + 1] === yes);
+        expect(granted, `${file}: ${role}`).toEqual([...ROLE_PERMISSIONS[role]]);
+      }
+    }
+  });
+
+  it("give every error code of the HTTP API its status as the router answers it", async () => {
+    const { STATUS_OF_CODE } = await import("@/convex/model/http/router");
+    const rows = await table("docs/http-api.md", "Every refusal is");
+    const documented = Object.fromEntries(rows.map((row) => [row[1]!.replaceAll("`", ""), Number(row[0])]));
+    expect(documented).toEqual({ ...STATUS_OF_CODE });
+  });
+});

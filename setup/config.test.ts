@@ -9,6 +9,7 @@ import {
   EnvError,
   convexSiteUrl,
   devModeProblem,
+  offlineIdpApiKeyFile,
   resolveConvexSiteUrl,
   resolveDevMode,
   showsSetupDetails,
@@ -217,5 +218,19 @@ describe("showsSetupDetails", () => {
       vi.stubEnv("NEXT_PUBLIC_AUTH_MODE", NEXT_PUBLIC_AUTH_MODE);
       expect(showsSetupDetails()).toBe(expected);
     }
+  });
+});
+
+describe("the offline stack's defaults", () => {
+  it("are where the two local services listen by default", async () => {
+    const { DEFAULT_PORT: convexPort, DEFAULT_SITE_PORT: sitePort } = await import("@tenant-workspace/convex-local");
+    const { DEFAULT_PORT: idpPort } = await import("@tenant-workspace/clerk-local");
+    const { DEFAULT_DATA_DIR } = await import("../offline/stack");
+    expect(DEFAULT_OFFLINE_CONVEX_URL).toBe(`http://127.0.0.1:${convexPort}`);
+    expect(DEFAULT_OFFLINE_IDP_URL).toBe(`http://127.0.0.1:${idpPort}`);
+    expect(resolveConvexSiteUrl({ NEXT_PUBLIC_CONVEX_URL: DEFAULT_OFFLINE_CONVEX_URL })?.url).toBe(
+      `http://127.0.0.1:${sitePort}`,
+    );
+    expect(offlineIdpApiKeyFile({})).toBe(`${DEFAULT_DATA_DIR}/idp/api-key`);
   });
 });

@@ -5,7 +5,7 @@
  * tested without a browser. The workspace shows the result in full in development (and offline);
  * in production the user gets a short message and the console gets `consoleReport`.
  */
-import type { AuthMode } from "@/setup/config";
+import { DEFAULT_OFFLINE_IDP_URL, type AuthMode } from "./config";
 
 import { CONVEX_AUDIENCE, sameIssuer, summarizeToken, type TokenSummary } from "./token-claims";
 
@@ -84,7 +84,7 @@ function tokenFacts(summary: TokenSummary): Array<{ label: string; value: string
 }
 
 function offlineRestore(context: DiagnosisContext): string {
-  return RESTORE_OFFLINE_TOKENS.replace("<idp>", context.issuer ?? "http://127.0.0.1:3212");
+  return RESTORE_OFFLINE_TOKENS.replace("<idp>", context.issuer ?? DEFAULT_OFFLINE_IDP_URL);
 }
 
 /** The configured providers Convex lists in some refusals ("…[OIDC(domain=…, app_id=…)]"). */
@@ -131,7 +131,7 @@ export function diagnoseRefusedToken(
             "Reload this page.",
           ]
         : [
-            "Start the offline stack with `npm run dev` (it runs the identity provider on port 3212).",
+            `Start the offline stack with \`npm run dev\` (it runs the identity provider at ${DEFAULT_OFFLINE_IDP_URL}).`,
             "Reload this page.",
           ],
       docs,
