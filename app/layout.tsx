@@ -3,7 +3,7 @@ import { GeistSans } from "geist/font/sans";
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
-import { Providers } from "./providers";
+import { ThemeScript } from "@/components/theme-script";
 
 import "./globals.css";
 
@@ -21,11 +21,12 @@ export const viewport: Viewport = {
 
 export default function RootLayout({ children }: Readonly<{ children: ReactNode }>) {
   return (
-    // next-themes sets the theme class on <html> before the first paint, hence the warning suppression.
+    // The theme script sets the theme class on <html> before the first paint, hence the warning suppression.
     <html lang="en" suppressHydrationWarning className={`${GeistSans.variable} ${GeistMono.variable}`}>
-      <body className="min-h-dvh antialiased">
-        <Providers>{children}</Providers>
-      </body>
+      <head>
+        <ThemeScript />
+      </head>
+      <body className="min-h-dvh antialiased">{children}</body>
     </html>
   );
 }

@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 
 import { Logo } from "@/components/logo";
-import { Button } from "@/components/ui/button";
+import { buttonVariants } from "@/components/ui/button";
 import { routes } from "@/lib/routes";
 
 export const metadata: Metadata = { title: "Page not found" };
@@ -13,9 +12,11 @@ export default function NotFound() {
       <Logo href={routes.landing} />
       <h1 className="text-2xl font-semibold tracking-tight">Page not found</h1>
       <p className="max-w-sm text-sm text-muted-foreground">This address does not lead anywhere in the workspace.</p>
-      <Button asChild>
-        <Link href={routes.dashboard}>Go to the dashboard</Link>
-      </Button>
+      {/* Plain links: this page is part of every page's tree (the not-found boundary), so a client
+          component here would bring its chunks to pages that ship no app runtime. */}
+      <a href={routes.dashboard} className={buttonVariants()}>
+        Go to the dashboard
+      </a>
     </main>
   );
 }

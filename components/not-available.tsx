@@ -1,5 +1,5 @@
 import { ShieldIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 
 import { EmptyState } from "@/components/empty-state";
 import { Button } from "@/components/ui/button";

@@ -1,7 +1,7 @@
 "use client";
 
 import { Building2Icon, LogInIcon, RefreshCwIcon, UserXIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 

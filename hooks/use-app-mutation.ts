@@ -4,7 +4,7 @@ import { useMutation } from "convex/react";
 import type { OptimisticUpdate } from "convex/browser";
 import type { FunctionArgs, FunctionReference, FunctionReturnType } from "convex/server";
 import { useCallback, useMemo } from "react";
-import { toast } from "sonner";
+import { toast } from "@/lib/toast";
 
 import { describeError, type AppErrorInfo } from "@/lib/errors";
 

@@ -2,9 +2,8 @@ import type { ReactNode } from "react";
 
 import { Logo } from "@/components/logo";
 import { ThemeToggle } from "@/components/theme-toggle";
+import { buttonVariants } from "@/components/ui/button";
 import { routes } from "@/lib/routes";
-
-import { LandingActions } from "./_components/landing-actions";
 
 export default function MarketingLayout({ children }: { children: ReactNode }) {
   return (
@@ -14,7 +13,15 @@ export default function MarketingLayout({ children }: { children: ReactNode }) {
           <Logo href={routes.landing} />
           <nav aria-label="Account" className="flex items-center gap-2">
             <ThemeToggle />
-            <LandingActions size="sm" />
+            {/* Into the app (a full page load: it brings the app's runtime); the middleware sends a visitor
+                without a session to sign in first, and back. */}
+            <a
+              href={routes.dashboard}
+              className={buttonVariants({ size: "sm", variant: "outline" })}
+              data-testid="open-app"
+            >
+              Open app
+            </a>
           </nav>
         </div>
       </header>

@@ -16,7 +16,7 @@ import {
 } from "@clerk/nextjs";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
 import { UserCogIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import { useCallback, useMemo, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";

@@ -12,7 +12,7 @@ import {
 } from "@tenant-workspace/clerk-local/react";
 import { ConvexProviderWithAuth } from "convex/react";
 import type { ReactNode } from "react";
-import { toast } from "sonner";
+import { toast } from "@/lib/toast";
 
 import { PersonAvatar } from "@/components/person-avatar";
 import * as alert from "@/components/ui/alert";

@@ -56,6 +56,15 @@ export const authMiddleware = clerkMiddleware(
   { signInUrl: routes.signIn, signUpUrl: routes.signUp },
 );
 
+/** Whether the request carries a signed-in (not pending) Clerk session. */
+export async function hasSession(): Promise<boolean> {
+  try {
+    return (await auth()).isAuthenticated;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The token the browser's ConvexProviderWithClerk would use, chosen the same way: the session token
  * itself when the instance has Clerk's Convex integration (`aud: "convex"`), else the "convex" JWT

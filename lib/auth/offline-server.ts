@@ -6,8 +6,10 @@ import {
   createIdpAdmin,
   createOfflineMiddleware,
   createSessionTokenGetter,
+  OFFLINE_SESSION_COOKIE,
   type IdpAdmin,
 } from "@tenant-workspace/clerk-local/next";
+import { cookies } from "next/headers";
 
 import { decideRoute } from "@/lib/routes";
 import { offlineIdpApiKeyFile, offlineIdpUrl } from "@/setup/config";
@@ -37,6 +39,11 @@ export function offlineIdp(): IdpAdmin {
 
 /** Routes on the offline cookies with the same rules as Clerk mode (`decideRoute`). */
 export const authMiddleware = createOfflineMiddleware(decideRoute);
+
+/** Whether the request carries the offline session cookie (the identity provider checks it when used). */
+export async function hasSession(): Promise<boolean> {
+  return (await cookies()).has(OFFLINE_SESSION_COOKIE);
+}
 
 /** A fresh token for the request's session and active organization, for server-side preloading. */
 export const getConvexToken = createSessionTokenGetter({ idp: offlineIdp });

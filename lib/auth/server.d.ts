@@ -3,3 +3,4 @@ import type { AuthServer } from "./types";
 
 export declare const authMiddleware: AuthServer["authMiddleware"];
 export declare const getConvexToken: AuthServer["getConvexToken"];
+export declare const hasSession: AuthServer["hasSession"];

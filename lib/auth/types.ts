@@ -52,4 +52,9 @@ export type AuthServer = {
    * null when signed out or when none can be had right now (the page then loads on the client).
    */
   getConvexToken: () => Promise<string | null>;
+  /**
+   * Whether the request comes with a session, read on the server (no auth client in the page): for
+   * pages such as the landing page that only link into the app.
+   */
+  hasSession: () => Promise<boolean>;
 };

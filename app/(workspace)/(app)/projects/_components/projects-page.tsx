@@ -2,9 +2,9 @@
 
 import { usePaginatedQuery } from "convex/react";
 import { ArchiveIcon, FolderKanbanIcon, PlusIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 
 import { CountsBar } from "@/components/counts-bar";
 import { EmptyState } from "@/components/empty-state";
@@ -24,7 +24,9 @@ import { routes } from "@/lib/routes";
 import type { ProjectView } from "@/lib/types";
 
 import { ProjectActions } from "./project-actions";
-import { ProjectNameDialog } from "./project-dialogs";
+
+// The dialog's code loads when someone starts creating a project.
+const ProjectNameDialog = lazy(() => import("./project-dialogs").then((m) => ({ default: m.ProjectNameDialog })));
 
 const PAGE_SIZE = 12;
 type ListStatus = "active" | "archived";
@@ -180,19 +182,21 @@ function Projects() {
           <ProjectList status="archived" canManage={canManage} onCreate={() => setCreating(true)} />
         </TabsContent>
       </Tabs>
-      {canManage ? (
-        <ProjectNameDialog
-          open={creating}
-          onOpenChange={setCreating}
-          title="New project"
-          description="Everyone in the organization can see it; members can add tasks."
-          submitLabel="Create project"
-          onSubmit={async (name) => {
-            const outcome = await create({ name });
-            if (outcome.ok) router.push(routes.project(outcome.value));
-            return outcome.ok;
-          }}
-        />
+      {canManage && creating ? (
+        <Suspense fallback={null}>
+          <ProjectNameDialog
+            open={creating}
+            onOpenChange={setCreating}
+            title="New project"
+            description="Everyone in the organization can see it; members can add tasks."
+            submitLabel="Create project"
+            onSubmit={async (name) => {
+              const outcome = await create({ name });
+              if (outcome.ok) router.push(routes.project(outcome.value));
+              return outcome.ok;
+            }}
+          />
+        </Suspense>
       ) : null}
     </>
   );

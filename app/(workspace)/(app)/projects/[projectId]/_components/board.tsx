@@ -17,7 +17,7 @@ import {
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { usePaginatedQuery } from "convex/react";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { toast } from "sonner";
+import { toast } from "@/lib/toast";
 
 import {
   AlertDialog,
@@ -299,7 +299,7 @@ export function Board({ project, canWrite, members }: { project: ProjectView; ca
         }}
       >
         <div
-          className="-mx-4 grid snap-x snap-mandatory auto-cols-[minmax(17rem,1fr)] grid-flow-col gap-3 overflow-x-auto px-4 pb-2 sm:mx-0 sm:px-0 md:grid-flow-row md:grid-cols-3"
+          className="relative -mx-4 grid snap-x snap-mandatory auto-cols-[minmax(17rem,1fr)] grid-flow-col gap-3 overflow-x-auto px-4 pb-2 sm:mx-0 sm:px-0 md:grid-flow-row md:grid-cols-3"
           data-testid="board"
         >
           {TASK_STATUSES.map((status) => (

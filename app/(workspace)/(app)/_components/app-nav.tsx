@@ -8,7 +8,7 @@ import {
   UsersIcon,
   type LucideIcon,
 } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import { usePathname } from "next/navigation";
 
 import { useWorkspaceState, type Permission } from "@/hooks/use-workspace";

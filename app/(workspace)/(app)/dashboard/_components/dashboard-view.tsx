@@ -1,6 +1,6 @@
 import type { FunctionReturnType } from "convex/server";
 import { ActivityIcon, ArrowRightIcon, FolderKanbanIcon, InboxIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import type { ReactNode } from "react";
 
 import { ActivityItem } from "@/components/activity-item";

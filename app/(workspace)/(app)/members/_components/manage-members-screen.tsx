@@ -1,7 +1,7 @@
 "use client";
 
 import { ChevronLeftIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 
 import { NotAvailable } from "@/components/not-available";
 import { PageHeader } from "@/components/page-header";

@@ -1,9 +1,8 @@
 "use client";
 
-import { ArchiveIcon, ArchiveRestoreIcon, MoreHorizontalIcon, PencilIcon, Trash2Icon } from "lucide-react";
+import { ArchiveIcon, ArchiveRestoreIcon, PencilIcon, Trash2Icon } from "lucide-react";
 import { useState } from "react";
 
-import { Button } from "@/components/ui/button";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -13,25 +12,12 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { api } from "@/convex/_generated/api";
 import { useAppMutation } from "@/hooks/use-app-mutation";
-import type { ProjectView } from "@/lib/types";
 
+import { ProjectActionsTrigger, type ProjectActionsProps } from "./project-actions";
 import { DeleteProjectDialog, ProjectNameDialog } from "./project-dialogs";
 
-/**
- * Rename, archive or restore, delete: for holders of `org:projects:manage` only (callers check).
- * `onDelete` runs as soon as deletion is confirmed (a refusal still shows as a toast), so a page
- * showing the project can leave before it disappears.
- */
-export function ProjectActions({
-  project,
-  onDelete,
-  variant = "icon",
-}: {
-  project: ProjectView;
-  onDelete?: () => void;
-  /** `button`: a labelled button, for a page header. */
-  variant?: "icon" | "button";
-}) {
+/** The menu behind `ProjectActions`, loaded on first use; it opens as it mounts. */
+export function ProjectActionsMenu({ project, onDelete, variant = "icon" }: ProjectActionsProps) {
   const rename = useAppMutation(api.projects.rename);
   const archive = useAppMutation(api.projects.archive);
   const unarchive = useAppMutation(api.projects.unarchive);
@@ -42,17 +28,9 @@ export function ProjectActions({
 
   return (
     <>
-      <DropdownMenu>
+      <DropdownMenu defaultOpen>
         <DropdownMenuTrigger asChild>
-          <Button
-            variant={variant === "icon" ? "ghost" : "outline"}
-            size={variant === "icon" ? "icon-sm" : "default"}
-            aria-label={`Actions for project ${project.name}`}
-            data-testid="project-actions"
-          >
-            <MoreHorizontalIcon aria-hidden />
-            {variant === "button" ? "Project" : null}
-          </Button>
+          <ProjectActionsTrigger project={project} variant={variant} />
         </DropdownMenuTrigger>
         <DropdownMenuContent align="end">
           <DropdownMenuItem onSelect={() => setRenaming(true)}>

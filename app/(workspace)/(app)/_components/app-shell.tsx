@@ -1,17 +1,20 @@
 "use client";
 
 import { MenuIcon } from "lucide-react";
+import dynamic from "next/dynamic";
 import { useState, type ReactNode } from "react";
 
-import { Logo } from "@/components/logo";
+import { LogoLink } from "@/components/logo-link";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
-import { Sheet, SheetContent, SheetDescription, SheetHeader, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
 import { WorkspaceProvider } from "@/components/workspace-provider";
 import { OrganizationSwitcher, UserMenu } from "@/components/auth/adapter";
 import { routes } from "@/lib/routes";
 
 import { AppNav } from "./app-nav";
+
+// The drawer's dialog code loads on the first tap of the menu button (phones only need it).
+const MobileMenu = dynamic(() => import("./mobile-menu").then((m) => m.MobileMenu), { ssr: false });
 
 function SidebarBody({ onNavigate }: { onNavigate?: () => void }) {
   return (
@@ -28,6 +31,7 @@ function SidebarBody({ onNavigate }: { onNavigate?: () => void }) {
 /** Sidebar and top bar around every signed-in page; the sidebar becomes a drawer below 768 px. */
 export function AppShell({ children }: { children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const [menuWanted, setMenuWanted] = useState(false);
   return (
     <WorkspaceProvider>
       <a
@@ -37,37 +41,39 @@ export function AppShell({ children }: { children: ReactNode }) {
         Skip to content
       </a>
       <div className="flex min-h-dvh">
-        <aside className="sticky top-0 hidden h-dvh w-64 shrink-0 flex-col border-r border-sidebar-border bg-sidebar md:flex">
-          <div className="flex h-14 items-center px-5">
-            <Logo href={routes.dashboard} />
+        {/* The column (border and background) runs the page's full height; its content stays in view
+            while the page scrolls, and scrolls itself when the window is shorter than the menu. */}
+        <aside className="hidden w-64 shrink-0 border-r border-sidebar-border bg-sidebar md:block">
+          <div className="sticky top-0 flex max-h-dvh flex-col overflow-y-auto">
+            <div className="flex h-14 shrink-0 items-center px-5">
+              <LogoLink href={routes.dashboard} />
+            </div>
+            <SidebarBody />
           </div>
-          <SidebarBody />
         </aside>
         <div className="flex min-w-0 flex-1 flex-col">
           <header className="sticky top-0 z-40 flex h-14 items-center gap-2 border-b bg-background/95 px-3 backdrop-blur supports-[backdrop-filter]:bg-background/80 sm:px-4">
-            <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
-              <SheetTrigger asChild>
-                <Button
-                  variant="ghost"
-                  size="icon"
-                  className="md:hidden"
-                  aria-label="Open menu"
-                  data-testid="open-menu"
-                >
-                  <MenuIcon aria-hidden />
-                </Button>
-              </SheetTrigger>
-              <SheetContent side="left" className="w-72 bg-sidebar p-0">
-                <SheetHeader className="border-b px-5 py-4">
-                  <SheetTitle>
-                    <Logo href={routes.dashboard} />
-                  </SheetTitle>
-                  <SheetDescription className="sr-only">Navigation and organization</SheetDescription>
-                </SheetHeader>
+            <Button
+              variant="ghost"
+              size="icon"
+              className="md:hidden"
+              aria-label="Open menu"
+              aria-haspopup="dialog"
+              aria-expanded={menuOpen}
+              data-testid="open-menu"
+              onClick={() => {
+                setMenuWanted(true);
+                setMenuOpen(true);
+              }}
+            >
+              <MenuIcon aria-hidden />
+            </Button>
+            {menuWanted ? (
+              <MobileMenu open={menuOpen} onOpenChange={setMenuOpen}>
                 <SidebarBody onNavigate={() => setMenuOpen(false)} />
-              </SheetContent>
-            </Sheet>
-            <Logo href={routes.dashboard} className="md:hidden" />
+              </MobileMenu>
+            ) : null}
+            <LogoLink href={routes.dashboard} className="md:hidden" />
             <div className="ml-auto flex items-center gap-1">
               <ThemeToggle />
               <UserMenu />

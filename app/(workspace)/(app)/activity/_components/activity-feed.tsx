@@ -2,7 +2,7 @@
 
 import { usePaginatedQuery } from "convex/react";
 import { ActivityIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 
 import { ActivityItem } from "@/components/activity-item";
 import { EmptyState } from "@/components/empty-state";

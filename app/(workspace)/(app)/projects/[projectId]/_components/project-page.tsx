@@ -2,7 +2,7 @@
 
 import { usePaginatedQuery, useQuery } from "convex/react";
 import { ArchiveIcon, ChevronLeftIcon, EyeIcon, FolderSearchIcon } from "lucide-react";
-import Link from "next/link";
+import { Link } from "@/components/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
