@@ -3,16 +3,26 @@
  * - update latency between two pages: a task moved with the keyboard in page A (one member) until
  *   the card shows up in the other column of page B (another member), both instants taken inside
  *   the pages on the shared clock (`performance.timeOrigin + performance.now()`);
- * - the first-load JavaScript of the landing page and the dashboard: every script the page loads
- *   before it is idle, in bytes as served and gzip-compressed.
+ * - first-load JavaScript per page, for the offline build and a connected build, and the dashboard's
+ *   Largest Contentful Paint (see ./first-load.ts for the method).
  *
  * Needs `npm run build` (it runs it when there is no build). The build points at the offline stack's
  * default ports, so nothing else may be listening on 3210–3212 while it runs.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { gzipSync } from "node:zlib";
-import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "@playwright/test";
+import {
+  APP_PAGES,
+  buildConnected,
+  dashboardLcp,
+  manifestScripts,
+  pageScripts,
+  printTable,
+  startNext,
+  stopNext,
+} from "./first-load";
 import { percentile, startStack } from "./stack";
 
 const APP_PORT = 3100;
@@ -74,31 +84,14 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
   return page;
 }
 
-/** Scripts a fresh page loads until the network is idle: bytes as served, and gzip-compressed. */
-async function firstLoadJs(browser: Browser, path: string, email?: string) {
-  // Signing in loads scripts too: do it in one context, then measure in a new one with its
-  // cookies and storage but an empty HTTP cache.
-  let storageState: Awaited<ReturnType<BrowserContext["storageState"]>> | undefined;
-  if (email) {
-    const page = await signedIn(browser, email);
-    storageState = await page.context().storageState();
-    await page.context().close();
-  }
-  const context = await newContext(browser, storageState ? { storageState } : {});
-  const page = await context.newPage();
-  const scripts: Promise<Buffer>[] = [];
-  page.on("response", (response) => {
-    if (response.request().resourceType() === "script") scripts.push(response.body());
-  });
-  await page.goto(`${APP_URL}${path}`, { waitUntil: "networkidle" });
-  if (new URL(page.url()).pathname !== path) throw new Error(`${path} redirected to ${page.url()}`);
-  const bodies = await Promise.all(scripts);
-  await context.close();
-  return {
-    files: bodies.length,
-    bytes: bodies.reduce((sum, body) => sum + body.length, 0),
-    gzip: bodies.reduce((sum, body) => sum + gzipSync(body).length, 0),
-  };
+/** The first project's board, as a signed-in member reaches it. */
+async function boardPath(browser: Browser): Promise<string> {
+  const page = await signedIn(browser, "alice.johnson@example.com");
+  await page.goto(`${APP_URL}/projects`);
+  const href = await page.getByRole("link", { name: "Mobile app" }).getAttribute("href");
+  await page.context().close();
+  if (href === null) throw new Error("no board link on /projects");
+  return href;
 }
 
 async function updateLatency(browser: Browser): Promise<number[]> {
@@ -182,15 +175,45 @@ export async function benchBrowser(): Promise<void> {
         `${WARMUP} warm-up): p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, ` +
         `max ${samples[samples.length - 1]!.toFixed(1)} ms`,
     );
-    for (const [label, path, email] of [
-      ["landing page", "/", undefined],
-      ["dashboard", "/dashboard", "alice.johnson@example.com"],
-    ] as const) {
-      const js = await firstLoadJs(browser, path, email);
-      console.log(
-        `first-load JavaScript, ${label}: ${js.files} files, ${(js.bytes / 1024).toFixed(1)} KiB as served, ` +
-          `${(js.gzip / 1024).toFixed(1)} KiB gzip`,
+
+    // First-load JavaScript, offline build: every page in the browser.
+    const signIn = async (b: Browser) => {
+      const page = await signedIn(b, "alice.johnson@example.com");
+      const state = await page.context().storageState();
+      await page.context().close();
+      return state;
+    };
+    const state = await signIn(browser);
+    const board = await boardPath(browser);
+    const offline: [string, Awaited<ReturnType<typeof pageScripts>>][] = [];
+    for (const pathname of ["/", "/docs", "/sign-in"]) offline.push([pathname, await pageScripts(browser, APP_URL, pathname)]);
+    for (const [pathname] of APP_PAGES) {
+      const url = pathname === "/projects/[projectId]" ? board : pathname;
+      offline.push([pathname, await pageScripts(browser, APP_URL, url, state)]);
+    }
+    printTable("first-load JavaScript, offline build (Chromium, same-origin scripts until network idle)", offline);
+    const lcp = await dashboardLcp(browser, APP_URL, signIn);
+    console.log(
+      `\nLargest Contentful Paint, dashboard (offline build, cold cache, ${lcp.length} loads): ` +
+        `median ${percentile(lcp, 50).toFixed(0)} ms, min ${lcp[0]!.toFixed(0)} ms, max ${lcp[lcp.length - 1]!.toFixed(0)} ms`,
+    );
+
+    // Connected build, in a temporary copy of the project.
+    const connected = buildConnected();
+    const server = await startNext(connected.dir, APP_PORT + 1, connected.env);
+    try {
+      const rows: [string, Awaited<ReturnType<typeof pageScripts>>][] = [];
+      for (const pathname of ["/", "/docs", "/sign-in"]) {
+        rows.push([pathname, await pageScripts(browser, `http://localhost:${APP_PORT + 1}`, pathname)]);
+      }
+      printTable("first-load JavaScript, connected build, public pages (Chromium, as above)", rows);
+      printTable(
+        "first-load JavaScript, connected build, app pages (the scripts each page's HTML loads, from the build manifest)",
+        APP_PAGES.map(([pathname, entry]) => [pathname, manifestScripts(path.join(connected.dir, ".next"), entry)]),
       );
+    } finally {
+      stopNext(server);
+      connected.remove();
     }
   } finally {
     await browser?.close();
