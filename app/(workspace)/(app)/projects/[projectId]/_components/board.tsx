@@ -16,7 +16,7 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { usePaginatedQuery } from "convex/react";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "@/lib/toast";
 
 import {
@@ -38,7 +38,9 @@ import type { Person, ProjectView, TaskView } from "@/lib/types";
 import { BoardColumn } from "./board-column";
 import { moveTaskLocally } from "./optimistic";
 import { SHORTCUTS_ID, TaskCardBody, type CardActions, type MoveDirection } from "./task-card";
-import { TaskDialog } from "./task-dialog";
+
+// The task dialog (form, assignee select) loads when a task is opened or created.
+const TaskDialog = lazy(() => import("./task-dialog").then((m) => ({ default: m.TaskDialog })));
 
 const COLUMN_PAGE = 25;
 
@@ -320,24 +322,26 @@ export function Board({ project, canWrite, members }: { project: ProjectView; ca
         <DragOverlay>{activeTask ? <TaskCardBody task={activeTask} overlay /> : null}</DragOverlay>
       </DndContext>
 
-      {dialog?.mode === "create" ? (
-        <TaskDialog
-          open
-          onOpenChange={(open) => (open ? undefined : setDialog(null))}
-          mode="create"
-          projectId={project._id}
-          status={dialog.status}
-          members={members}
-        />
-      ) : dialog !== null && dialogTask !== undefined ? (
-        <TaskDialog
-          open
-          onOpenChange={(open) => (open ? undefined : setDialog(null))}
-          mode={dialog.mode}
-          task={dialogTask}
-          members={members}
-        />
-      ) : null}
+      <Suspense fallback={null}>
+        {dialog?.mode === "create" ? (
+          <TaskDialog
+            open
+            onOpenChange={(open) => (open ? undefined : setDialog(null))}
+            mode="create"
+            projectId={project._id}
+            status={dialog.status}
+            members={members}
+          />
+        ) : dialog !== null && dialogTask !== undefined ? (
+          <TaskDialog
+            open
+            onOpenChange={(open) => (open ? undefined : setDialog(null))}
+            mode={dialog.mode}
+            task={dialogTask}
+            members={members}
+          />
+        ) : null}
+      </Suspense>
 
       <AlertDialog open={deleting !== null} onOpenChange={(open) => (open ? undefined : setDeleting(null))}>
         <AlertDialogContent>

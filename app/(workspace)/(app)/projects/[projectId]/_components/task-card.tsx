@@ -2,30 +2,12 @@
 
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import {
-  ArrowDownIcon,
-  ArrowLeftIcon,
-  ArrowRightIcon,
-  ArrowUpIcon,
-  GripVerticalIcon,
-  MoreHorizontalIcon,
-  PencilIcon,
-  Trash2Icon,
-} from "lucide-react";
-import type { ComponentProps, KeyboardEvent } from "react";
+import { GripVerticalIcon, MoreHorizontalIcon } from "lucide-react";
+import { lazy, Suspense, useState, type ComponentProps, type KeyboardEvent } from "react";
 
 import { PersonAvatar } from "@/components/person-avatar";
 import { Button } from "@/components/ui/button";
-import {
-  DropdownMenu,
-  DropdownMenuContent,
-  DropdownMenuItem,
-  DropdownMenuLabel,
-  DropdownMenuSeparator,
-  DropdownMenuShortcut,
-  DropdownMenuTrigger,
-} from "@/components/ui/dropdown-menu";
-import { STATUS_LABELS, TASK_STATUSES, type TaskStatus } from "@/lib/format";
+import type { TaskStatus } from "@/lib/format";
 import type { TaskView } from "@/lib/types";
 import { cn } from "@/lib/utils";
 
@@ -50,80 +32,41 @@ const KEYS: Record<string, MoveDirection> = {
 
 export const SHORTCUTS_ID = "board-shortcuts";
 
-function TaskMenu({ task, actions }: { task: TaskView; actions: CardActions }) {
+// The menu (Radix's dropdown) loads on first use: a board shows one button per card but rarely opens one.
+const loadTaskMenu = () => import("./task-menu");
+const LazyTaskMenu = lazy(() => loadTaskMenu().then((m) => ({ default: m.TaskMenu })));
+
+export function TaskMenuTrigger({ task, ...props }: { task: TaskView } & ComponentProps<typeof Button>) {
   return (
-    <DropdownMenu>
-      <DropdownMenuTrigger asChild>
-        <Button
-          variant="ghost"
-          size="icon-sm"
-          className="-mt-1 -mr-1 shrink-0"
-          aria-label={`Actions for task ${task.title}`}
-          data-testid="task-actions"
-        >
-          <MoreHorizontalIcon aria-hidden />
-        </Button>
-      </DropdownMenuTrigger>
-      <DropdownMenuContent align="end" className="w-56">
-        <DropdownMenuItem onSelect={actions.onOpen}>
-          <PencilIcon aria-hidden />
-          {actions.canWrite ? "Edit and assign" : "View details"}
-        </DropdownMenuItem>
-        {actions.canWrite ? (
-          <>
-            <DropdownMenuSeparator />
-            <DropdownMenuLabel className="text-xs font-normal text-muted-foreground">Move</DropdownMenuLabel>
-            <DropdownMenuItem
-              disabled={!actions.canMove("up")}
-              onSelect={() => actions.onMove("up")}
-              aria-keyshortcuts="Alt+ArrowUp"
-            >
-              <ArrowUpIcon aria-hidden />
-              Up
-              <DropdownMenuShortcut aria-hidden>Alt ↑</DropdownMenuShortcut>
-            </DropdownMenuItem>
-            <DropdownMenuItem
-              disabled={!actions.canMove("down")}
-              onSelect={() => actions.onMove("down")}
-              aria-keyshortcuts="Alt+ArrowDown"
-            >
-              <ArrowDownIcon aria-hidden />
-              Down
-              <DropdownMenuShortcut aria-hidden>Alt ↓</DropdownMenuShortcut>
-            </DropdownMenuItem>
-            <DropdownMenuItem
-              disabled={!actions.canMove("left")}
-              onSelect={() => actions.onMove("left")}
-              aria-keyshortcuts="Alt+ArrowLeft"
-            >
-              <ArrowLeftIcon aria-hidden />
-              To previous column
-              <DropdownMenuShortcut aria-hidden>Alt ←</DropdownMenuShortcut>
-            </DropdownMenuItem>
-            <DropdownMenuItem
-              disabled={!actions.canMove("right")}
-              onSelect={() => actions.onMove("right")}
-              aria-keyshortcuts="Alt+ArrowRight"
-            >
-              <ArrowRightIcon aria-hidden />
-              To next column
-              <DropdownMenuShortcut aria-hidden>Alt →</DropdownMenuShortcut>
-            </DropdownMenuItem>
-            {TASK_STATUSES.filter((status) => status !== task.status).map((status) => (
-              <DropdownMenuItem key={status} onSelect={() => actions.onMoveTo(status)}>
-                <span aria-hidden className="size-4" />
-                To top of {STATUS_LABELS[status]}
-              </DropdownMenuItem>
-            ))}
-            <DropdownMenuSeparator />
-            <DropdownMenuItem variant="destructive" onSelect={actions.onDelete}>
-              <Trash2Icon aria-hidden />
-              Delete
-            </DropdownMenuItem>
-          </>
-        ) : null}
-      </DropdownMenuContent>
-    </DropdownMenu>
+    <Button
+      variant="ghost"
+      size="icon-sm"
+      className="-mt-1 -mr-1 shrink-0"
+      aria-label={`Actions for task ${task.title}`}
+      aria-haspopup="menu"
+      data-testid="task-actions"
+      {...props}
+    >
+      <MoreHorizontalIcon aria-hidden />
+    </Button>
+  );
+}
+
+function TaskMenu({ task, actions }: { task: TaskView; actions: CardActions }) {
+  const [active, setActive] = useState(false);
+  const trigger = (
+    <TaskMenuTrigger
+      task={task}
+      onPointerEnter={() => void loadTaskMenu()}
+      onFocus={() => void loadTaskMenu()}
+      onClick={() => setActive(true)}
+    />
+  );
+  if (!active) return trigger;
+  return (
+    <Suspense fallback={trigger}>
+      <LazyTaskMenu task={task} actions={actions} />
+    </Suspense>
   );
 }
 
