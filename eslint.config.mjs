@@ -52,12 +52,19 @@ const config = [
         "error",
         {
           zones: [
-            ...["convex-local", "clerk-local"].map((name) => ({
+            ...["convex-local", "clerk-local", "api-client"].map((name) => ({
               target: `./packages/${name}`,
               from: "./",
               except: [`./packages/${name}`, "./node_modules"],
               message: "A package never imports the app: pass what it needs as configuration.",
             })),
+            {
+              target: "./services",
+              from: "./",
+              except: ["./services", "./packages", "./convex/model/auth", "./node_modules"],
+              message:
+                "A service runs on its own: npm packages, the packages and the token's claims parser (convex/model/auth) only.",
+            },
             {
               target: "./convex",
               from: [

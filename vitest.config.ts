@@ -21,6 +21,8 @@ export default defineConfig({
       "scripts/**/*.test.ts",
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
+      "services/*/src/**/*.test.ts",
+      "services/*/test/**/*.test.ts",
     ],
     environment: "edge-runtime",
     // The workspace packages ship TypeScript sources: transform them like the app's own files.
