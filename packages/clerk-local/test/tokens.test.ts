@@ -41,6 +41,23 @@ async function freshToken(sessionId: string) {
   return (await verify(json.jwt as string)).payload;
 }
 
+describe("azp", () => {
+  it("is absent by default and the origin asked for with ?azp=", async () => {
+    const session = await signIn("alice.johnson@example.com");
+    expect((await freshToken(session.id)).azp).toBeUndefined();
+    const { status, json } = await call(idp, "GET", `/sessions/${session.id}/token?azp=http://localhost:3000`);
+    expect(status).toBe(200);
+    expect((await verify(json.jwt as string)).payload.azp).toBe("http://localhost:3000");
+  });
+
+  it("must be an origin", async () => {
+    const session = await signIn("alice.johnson@example.com");
+    const { status, json } = await call(idp, "GET", `/sessions/${session.id}/token?azp=http://localhost:3000/app`);
+    expect(status).toBe(400);
+    expect(JSON.stringify(json)).toMatch(/azp must be an origin/);
+  });
+});
+
 describe("discovery", () => {
   it("names its own base URL as issuer and points at its JWKS", async () => {
     const { status, json } = await call(idp, "GET", "/.well-known/openid-configuration");

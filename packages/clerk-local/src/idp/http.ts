@@ -62,6 +62,20 @@ function query(ctx: Context, allowed: readonly string[]): Record<string, string 
   return Object.fromEntries(allowed.map((key) => [key, ctx.query.get(key) ?? undefined]));
 }
 
+/** `azp` as Clerk writes it: an origin (`scheme://host[:port]`), or absent. */
+function originOrThrow(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let origin: string | null = null;
+  try {
+    origin = new URL(value).origin;
+  } catch {
+    // Reported below.
+  }
+  if (origin !== value)
+    throw new IdpError("invalid", `azp must be an origin such as http://localhost:3000, not ${value}.`);
+  return value;
+}
+
 // Bodies are passed on as they came: the directory and sessions validate their input themselves.
 function routes(deps: HttpDeps): Route[] {
   const { directory, webhooks, tokenSettings } = deps;
@@ -125,7 +139,11 @@ function routes(deps: HttpDeps): Route[] {
     ...(["GET", "POST"] as const).map((method): Route => ({
       method,
       path: "/sessions/:id/token",
-      handle: async (ctx) => ok({ object: "token", jwt: await deps.sessions.token(ctx.params.id!) }),
+      handle: async (ctx) => {
+        // Clerk's Frontend API writes the requesting app's origin as `azp`; a server asking here names it.
+        const { azp } = query(ctx, ["azp"]);
+        return ok({ object: "token", jwt: await deps.sessions.token(ctx.params.id!, { azp: originOrThrow(azp) }) });
+      },
     })),
     {
       method: "GET",
