@@ -67,5 +67,6 @@ if (mode.mode === "connected") {
       "with demo data, no accounts needed. For your own Convex deployment and Clerk instance, fill in .env.local (see .env.example).",
   );
   run("node", ["--import", "tsx", "offline/cli.ts", ...process.argv.slice(2)]);
+  run("node", ["--import", "tsx", "services/export/src/main.ts"]); // the export service, on the same stack
   run("npx", ["next", "dev"]);
 }
