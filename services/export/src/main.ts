@@ -1,6 +1,6 @@
 /**
- * `npm start --workspace services/export` (and `npm run dev`): the export service in the foreground, configured from the environment
- * (offline defaults when no Clerk variable is set; see README.md).
+ * The export service in the foreground (`npm start --workspace services/export`, and `npm run dev`),
+ * configured from the environment: offline defaults when no Clerk variable is set (see README.md).
  */
 import { ConfigError, readConfig } from "./config";
 import { startExportService } from "./server";

@@ -2,9 +2,10 @@
  * The service's configuration: offline defaults that are the offline stack's own, and a connected
  * configuration that must be complete, with every problem named at once.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { DEFAULT_OFFLINE_CONVEX_URL, DEFAULT_OFFLINE_IDP_URL, resolveConvexSiteUrl } from "../../../setup/config";
-import { ConfigError, OFFLINE_DEFAULTS, readConfig } from "../src/config";
+import { ConfigError, OFFLINE_DEFAULTS, readConfig, VARIABLES } from "../src/config";
 
 const PEM = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg…\n-----END PUBLIC KEY-----";
 
@@ -59,4 +60,15 @@ describe("readConfig", () => {
     ).toThrow(/not both[\s\S]*is not an origin/);
     expect(() => readConfig({ NODE_ENV: "production" })).toThrow(/offline defaults are refused/);
   });
+});
+
+test("every variable it reads is documented in going-live, .env.example and its README", () => {
+  const documents = ["docs/going-live.md", ".env.example", "services/export/README.md"].map((file) => [
+    file,
+    readFileSync(file, "utf8"),
+  ]);
+  const missing = Object.keys(VARIABLES).flatMap((name) =>
+    documents.filter(([, text]) => !text!.includes(name)).map(([file]) => `${name} in ${file}`),
+  );
+  expect(missing).toEqual([]);
 });
