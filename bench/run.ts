@@ -1,6 +1,7 @@
 /** `npm run bench`: prints the project's performance figures. */
 import { benchApi } from "./api";
 import { benchBrowser } from "./browser";
+import { benchExport } from "./export";
 import { benchLive } from "./live";
 import { benchReads } from "./reads";
 import { benchWebhooks } from "./webhooks";
@@ -22,6 +23,10 @@ if (only === undefined || only === "live") {
 if (only === undefined || only === "api") {
   console.log("\n# The HTTP API on the offline stack");
   await benchApi();
+}
+if (only === undefined || only === "export") {
+  console.log("\n# The export service: a 10,000-task organization, streamed");
+  await benchExport();
 }
 if (only === undefined || only === "browser") {
   console.log("\n# The app in Chromium (production build on the offline stack)");
