@@ -211,3 +211,16 @@ describe("the service", () => {
     expect(((await response.json()) as Refusal).error.code).toBe("NOT_FOUND");
   });
 });
+
+describe("tenancy, enforced by Convex", () => {
+  test("a member removed in Clerk gets nothing, though their token still verifies here", async () => {
+    const erin = stack.idp.directory.listUsers({ email_address: ERIN })[0]!;
+    const token = await tokenFor(ERIN, "globex");
+    stack.idp.directory.removeMember(org("globex").id, erin.id);
+    await stack.idp.webhooks.idle(10_000);
+    const { response, text } = await exportAs(token, "json");
+    expect(response.status).toBe(403);
+    expect(refusal(text).error.code).toBe("FORBIDDEN");
+    expect(text).not.toContain("Quarterly planning");
+  });
+});
