@@ -22,7 +22,7 @@ afterAll(async () => {
   await stack.close();
 });
 afterEach(async () => {
-  delete process.env.API_CORS_ORIGINS;
+  await stack.convex.setEnv({ API_CORS_ORIGINS: null });
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
@@ -237,7 +237,8 @@ describe("HTTP-level refusals over the wire", () => {
   });
 
   test("CORS: a listed origin gets its preflight answered; others get no CORS headers", async () => {
-    process.env.API_CORS_ORIGINS = "http://localhost:8081";
+    // A deployment variable, as `npx convex env set API_CORS_ORIGINS …` sets it.
+    await stack.convex.setEnv({ API_CORS_ORIGINS: "http://localhost:8081" });
     const preflight = await call("OPTIONS", "/projects", {
       headers: { origin: "http://localhost:8081", "access-control-request-method": "POST" },
     });

@@ -12,6 +12,8 @@ import { IDENTITY_PROVIDER_CONFIG } from "./demo-directory";
 import { seedDemoData } from "./seed";
 
 export const DEFAULT_DATA_DIR = ".offline";
+/** This project's functions. */
+const CONVEX_DIR = path.join(import.meta.dirname, "..", "convex");
 
 export type OfflineStackOptions = {
   /** Holds `convex/` and `idp/`. Default `.offline`. */
@@ -79,6 +81,7 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
     reset: options.reset,
     quiet: options.quiet,
     startNotReady: true,
+    convexDir: CONVEX_DIR,
     env: { CLERK_JWT_ISSUER_DOMAIN: issuer },
   });
   let idp: IdentityProvider;
@@ -96,13 +99,13 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
     await convex.close();
     throw error;
   }
-  process.env.CLERK_WEBHOOK_SECRET = idp.webhookSecret;
-
   const close = async () => {
     await idp.close();
     await convex.close();
   };
   try {
+    // Read by the webhook handler per request, from the deployment's variables.
+    await convex.setEnv({ CLERK_WEBHOOK_SECRET: idp.webhookSecret });
     if (convex.fresh && options.seed !== false) {
       // A database that lost its data while the directory kept its own: send the directory again.
       if (!idp.fresh) idp.webhooks.resync();

@@ -226,13 +226,43 @@ export async function loadProviders(convexDir: string): Promise<{ providers: Pro
 
 type Jwks = ReturnType<typeof createRemoteJWKSet>;
 
-/** Verifies user tokens against a fixed list of providers; caches discovery, keys and results. */
+/** The providers of a push's analysis (`appAuth`), as the verifier uses them. */
+export function providersFromAuthInfo(
+  authInfo: readonly (
+    | { applicationID: string; domain: string }
+    | { type: "customJwt"; applicationID: string | null; issuer: string; jwks: string; algorithm: string }
+  )[],
+): Provider[] {
+  return authInfo.map((info): Provider =>
+    "type" in info
+      ? {
+          kind: "customJwt",
+          issuer: info.issuer,
+          jwks: info.jwks,
+          algorithm: info.algorithm as "RS256" | "ES256",
+          ...(info.applicationID !== null && { applicationID: info.applicationID }),
+        }
+      : { kind: "domain", domain: info.domain, applicationID: info.applicationID },
+  );
+}
+
+/** Verifies user tokens against the deployment's providers; caches discovery, keys and results. */
 export class TokenVerifier {
   private readonly discovery = new Map<string, { at: number; jwks: Promise<Jwks> }>();
   private readonly keySets = new Map<string, Jwks>();
   private readonly verified = new Map<string, VerifiedToken>();
 
-  constructor(readonly providers: readonly Provider[]) {}
+  constructor(private currentProviders: readonly Provider[]) {}
+
+  get providers(): readonly Provider[] {
+    return this.currentProviders;
+  }
+
+  /** Takes the providers of newly pushed code; tokens verified for the old ones are checked again. */
+  setProviders(providers: readonly Provider[]): void {
+    this.currentProviders = providers;
+    this.verified.clear();
+  }
 
   /** One line per provider, for the banner. */
   describe(): string[] {

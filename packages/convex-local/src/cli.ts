@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --import tsx
 /**
- * `node --import tsx packages/convex-local/src/cli.ts`: the local Convex server for any project, in
- * the foreground. Ctrl-C stops it and writes the data.
+ * `node --import tsx packages/convex-local/src/cli.ts`: the local Convex backend, in the
+ * foreground. Push a project to it with the Convex CLI (the two variables it prints). Ctrl-C stops
+ * it and writes the data.
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SITE_PORT, startOfflineConvex } from "./server";
@@ -9,18 +10,24 @@ import { DEFAULT_DATA_DIR, DEFAULT_PORT, DEFAULT_SITE_PORT, startOfflineConvex }
 const HELP = `Usage: convex-local [options]
        node --import tsx packages/convex-local/src/cli.ts [options]
 
-Serves a project's Convex functions to the real Convex clients (WebSocket sync, HTTP API, HTTP
-actions) on 127.0.0.1, running them on convex-test with the data on disk. For development and
-tests only: not a production backend.
+A local Convex backend for development and tests (not for production): a self-hosted deployment
+the Convex CLI pushes to, running the pushed functions on convex-test with the data on disk, and
+serving them to the real Convex clients (WebSocket sync, HTTP API, HTTP actions) on 127.0.0.1.
+
+Push a project to it from the project's directory:
+  CONVEX_SELF_HOSTED_URL=<url> CONVEX_SELF_HOSTED_ADMIN_KEY=<key> npx convex dev
+(both are printed once it serves; the key is kept in <data dir>/admin_key).
 
 Options:
-  --convex-dir <dir>     the project's functions (default ./convex)
-  --data-dir <dir>       where the database is kept (default ${DEFAULT_DATA_DIR})
-  --port <n>             deployment URL: WebSocket sync and HTTP API (default ${DEFAULT_PORT}; 0 picks one)
+  --data-dir <dir>       database, pushed code, variables and admin key (default ${DEFAULT_DATA_DIR})
+  --port <n>             deployment URL: WebSocket sync, HTTP and deployment API (default ${DEFAULT_PORT}; 0 picks one)
   --site-port <n>        HTTP actions (default ${DEFAULT_SITE_PORT}; 0 picks one)
-  --env NAME=VALUE       a deployment environment variable, as \`npx convex env set\` sets it
-                         (repeatable; read before convex/ loads, e.g. the issuer auth.config.ts names)
-  --reset                start with an empty database (ids keep counting)
+  --env NAME=VALUE       a deployment environment variable, set at every start (repeatable;
+                         \`npx convex env set\` sets them too)
+  --admin-key <key>      use this admin key instead of the stored one
+  --convex-dir <dir>     load this functions directory at start instead of the pushed code
+                         (TypeScript needs tsx); pushes replace it until the next start
+  --reset                start with an empty database (ids keep counting; code and variables stay)
   --quiet                no banner and no function logs
   -h, --help             this text`;
 
@@ -56,6 +63,7 @@ try {
       port: { type: "string" },
       "site-port": { type: "string" },
       env: { type: "string", multiple: true },
+      "admin-key": { type: "string" },
       reset: { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -76,10 +84,14 @@ try {
     port: port(values.port, "port"),
     sitePort: port(values["site-port"], "site-port"),
     env: environment(values.env),
+    adminKey: values["admin-key"],
     reset: values.reset,
     quiet: values.quiet,
   });
-  console.log(`convex-local ready: CONVEX_URL=${server.url} CONVEX_SITE_URL=${server.siteUrl}`);
+  console.log(
+    `convex-local ready: CONVEX_URL=${server.url} CONVEX_SITE_URL=${server.siteUrl} ` +
+      `CONVEX_SELF_HOSTED_URL=${server.url} CONVEX_SELF_HOSTED_ADMIN_KEY=${server.adminKey}`,
+  );
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {

@@ -26,6 +26,9 @@ type DatabaseFake = {
   _lastCreationTime: number;
   /** Staged writes, one level per nested transaction; `null` marks a delete. */
   _writes: Record<string, Doc | null>[];
+  /** The schema documents are checked against: each table's `TableDefinition.export()`. */
+  _schema: { schemaValidation: boolean; tables: Map<string, unknown> } | null;
+  validateSchema(): void;
   get(table: string | undefined, id: string): Doc | null;
   insert(table: string, value: Doc): string;
   /** Takes fields in their JSON form, as the `1.0/shallowMerge` syscall passes them. */
@@ -42,10 +45,13 @@ type TransactionManager = {
 
 /** The object convex-test keeps in an AsyncLocalStorage for each `convexTest()` instance. */
 type ConvexGlobal = {
-  components: Record<string, { db: DatabaseFake }>;
+  components: Record<string, { db: DatabaseFake; modules: (path: string) => Promise<unknown> }>;
   transactionManager: TransactionManager;
   asyncSyscall: (op: string, jsonArgs: string) => Promise<string>;
 };
+
+/** What convex-test reads of a schema: a `SchemaDefinition` (of any copy of the `convex` package). */
+export type SchemaLike = { schemaValidation: boolean; tables: Record<string, { export(): unknown }> };
 
 /** What the server persists of the engine; every field is plain JSON. */
 export type EngineSnapshot = {
@@ -78,6 +84,13 @@ export type EngineInternals = {
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
   /** Committed documents of one table (system tables included). */
   committedDocuments(table: string): Doc[];
+  /** Every committed document's table. */
+  tables(): string[];
+  /**
+   * Replaces the code functions are loaded from (`load("messages")` → the module) and the schema
+   * writes are checked against, keeping the data. Call between transactions.
+   */
+  replaceCode(load: (path: string) => Promise<unknown>, schema: SchemaLike | null): void;
   /** Database access for code already inside a transaction (`t.run`). */
   tx: {
     get(table: string, id: string): Doc | null;
@@ -147,6 +160,8 @@ function check(global: ConvexGlobal): void {
     [Array.isArray(db?._writes), "DatabaseFake._writes"],
     [typeof db?.get === "function" && typeof db.insert === "function", "DatabaseFake.get/insert"],
     [typeof db?.patch === "function" && typeof db._iterateDocs === "function", "DatabaseFake.patch/_iterateDocs"],
+    [db !== undefined && "_schema" in db && typeof db.validateSchema === "function", "DatabaseFake._schema"],
+    [typeof global.components[""]?.modules === "function", "components[''].modules"],
     [typeof tm?._lastCommitTs === "bigint", "TransactionManager._lastCommitTs"],
     [typeof tm?.commit === "function", "TransactionManager.commit"],
     [typeof global.asyncSyscall === "function", "ConvexGlobal.asyncSyscall"],
@@ -281,6 +296,19 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       db._lastCreationTime = Math.max(db._lastCreationTime, lastCreationTime);
       const lastCommitTs = BigInt(snapshot.lastCommitTs);
       if (lastCommitTs > tm._lastCommitTs) tm._lastCommitTs = lastCommitTs;
+    },
+    tables: () => [...tableIds.entries()].filter(([, ids]) => ids.size > 0).map(([table]) => table),
+    replaceCode: (load, schema) => {
+      global.components[""]!.modules = load;
+      // As convex-test's DatabaseFake constructor builds it.
+      db._schema =
+        schema === null
+          ? null
+          : {
+              schemaValidation: schema.schemaValidation,
+              tables: new Map(Object.entries(schema.tables).map(([name, table]) => [name, table.export()])),
+            };
+      db.validateSchema();
     },
     committedDocuments: (table) =>
       Object.entries(db._documents)

@@ -8,16 +8,25 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { convexTest, type TestConvexForDataModel } from "convex-test";
-import { makeFunctionReference, type GenericDataModel, type SchemaDefinition, type UserIdentity } from "convex/server";
+import { makeFunctionReference, type GenericDataModel, type UserIdentity } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { attachInternals, type EngineInternals } from "./convex-test-internals";
+import { attachInternals, type EngineInternals, type SchemaLike } from "./convex-test-internals";
+import type { DeploymentScope } from "./deployment-env";
+import type { FunctionLog, UdfTypeJson } from "./function-log";
 import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
 import type { QueryJournal } from "./protocol";
+import { mapStackLocations } from "./source-maps";
 import { argsKey } from "./values";
 
 type Test = TestConvexForDataModel<GenericDataModel>;
 export type Modules = Record<string, () => Promise<unknown>>;
 export type Caller = { identity: UserIdentity; key: string } | null;
+
+/** The code an engine runs: its modules (`"./messages.js": () => import(…)`) and schema. */
+export type EngineCode = { modules: Modules; schema: SchemaLike | null };
+
+/** Who asked, for the function log (`caller` of a deployment's log entries). */
+export type CallSource = "WebSocket" | "HttpApi" | "Scheduler" | "Cron" | "HttpAction" | "Admin";
 
 export type CallResult =
   | { ok: true; value: JSONValue; logLines: string[] }
@@ -179,10 +188,12 @@ export function describeFailure(
   redactor?: PathRedactor,
 ): { errorMessage: string; errorData?: JSONValue } {
   const e = error instanceof Error ? error : new Error(String(error));
+  // The deployment's own frames, named by its sources (pushed code through its source maps).
   const frames = (e.stack ?? "")
     .split("\n")
-    .filter((line) => line.startsWith("    at ") && (redactor === undefined || redactor.ownFrame(line)))
-    .filter((line) => !line.includes("node_modules") && !line.includes("node:"))
+    .filter((line) => line.startsWith("    at "))
+    .map((line) => mapStackLocations(line) ?? (redactor?.ownFrame(line) === true ? line : null))
+    .filter((line): line is string => line !== null && !line.includes("node_modules") && !line.includes("node:"))
     .slice(0, 5);
   const text = [`Uncaught ${e.name}: ${e.message}`, ...frames].join("\n");
   const errorMessage = redactor === undefined ? text : redactor.redact(text);
@@ -202,6 +213,13 @@ class FunctionResolver {
 
   get size(): number {
     return this.loaders.size;
+  }
+
+  /** The module at `modulePath` (`messages`), as convex-test asks for it. */
+  async load(modulePath: string): Promise<unknown> {
+    const load = this.loaders.get(modulePath);
+    if (load === undefined) throw new Error(`Could not find module for: "${modulePath}"`);
+    return await load();
   }
 
   /** Whether `modulePath` (e.g. `http`) exists and exports `name`. */
@@ -256,22 +274,49 @@ function memoize(modules: Modules): Modules {
 }
 
 export type EngineOptions = {
-  schema: SchemaDefinition<never, boolean> | null;
-  modules: Modules;
+  /** The code to start with; null starts with no functions (until a push). */
+  code: EngineCode | null;
   /** Print function logs and failures on the server console. */
   print: boolean;
   /** The server's root async context, for work started by hooks that fire inside a function. */
   scope: AsyncResource;
-  /** The deployment's directory: error messages and log lines name it relatively, never by its path. */
+  /** The deployment's environment: functions run inside it. */
+  deployment: DeploymentScope;
+  /** Where executions are recorded for `npx convex logs`. */
+  functionLog: FunctionLog;
+  /** Where the deployment's code lives: error messages and log lines name it relatively, never by its path. */
   sourceDir?: string;
+};
+
+/**
+ * The deployment's system queries (`_system/…`, for admins only): the value, and the tables whose
+ * writes change it; null when there is no such query.
+ */
+export type SystemQueries = (udfPath: string, args: Record<string, Value>) => { value: JSONValue; tables: string[] } | null;
+
+/** convex-test finds the deployment's root by its `_generated` directory; pushed code has none. */
+const GENERATED_MARKER: Modules = { "./_generated/api.js": () => Promise.resolve({}) };
+
+const UDF_TYPES: Record<UdfKind, UdfTypeJson> = {
+  query: "Query",
+  mutation: "Mutation",
+  action: "Action",
+  httpAction: "HttpAction",
 };
 
 export class Engine {
   readonly internals: EngineInternals;
   private readonly t: Test;
-  private readonly resolver: FunctionResolver;
+  private resolver: FunctionResolver;
   private readonly print: boolean;
-  private readonly redactor: PathRedactor | undefined;
+  private redactor: PathRedactor | undefined;
+  private readonly deployment: DeploymentScope;
+  private readonly functionLog: FunctionLog;
+  /** Bumped when the code changes: results computed with older code are not cached. */
+  private codeGen = 0;
+  /** Commits per table, for `_system/cli/queryTable`. */
+  private readonly writesByTable = new Map<string, number>();
+  private systemQueries: SystemQueries | null = null;
   private readonly accessors = new Map<string, Test>();
   private readonly trackStorage = new AsyncLocalStorage<ReadTracker>();
   private readonly journalStorage = new AsyncLocalStorage<JournalState>();
@@ -288,12 +333,19 @@ export class Engine {
   private commitGen = 0;
 
   constructor(options: EngineOptions) {
-    const modules = memoize(options.modules);
+    const modules = memoize(options.code?.modules ?? {});
     this.print = options.print;
+    this.deployment = options.deployment;
+    this.functionLog = options.functionLog;
     this.redactor = options.sourceDir === undefined ? undefined : new PathRedactor(options.sourceDir);
     this.resolver = new FunctionResolver(modules);
-    this.t = convexTest({ ...(options.schema !== null && { schema: options.schema }), modules }) as unknown as Test;
+    const schema = options.code?.schema ?? null;
+    this.t = convexTest({
+      ...(schema !== null && { schema: schema as never }),
+      modules: { ...GENERATED_MARKER, ...modules },
+    }) as unknown as Test;
     this.internals = attachInternals(this.t);
+    this.internals.replaceCode((modulePath) => this.resolver.load(modulePath), schema);
     this.internals.onRead((table) => {
       const tracker = this.trackStorage.getStore();
       if (tracker === undefined) return;
@@ -302,6 +354,7 @@ export class Engine {
     });
     this.internals.onCommit((tables) => {
       this.commitGen += 1;
+      for (const table of tables) this.writesByTable.set(table, (this.writesByTable.get(table) ?? 0) + 1);
       this.commitLog.push({ gen: this.commitGen, tables });
       if (this.commitLog.length > COMMIT_LOG_LIMIT) this.commitLog.shift();
       for (const table of tables) {
@@ -349,6 +402,40 @@ export class Engine {
     });
   }
 
+  /**
+   * Swaps in new code (and schema), keeping the data, between transactions: `check` runs first,
+   * inside the swap's transaction, and may refuse it by throwing (the data no longer matches the
+   * schema). Cached results of the old code are dropped; subscribers re-run on the server's refresh.
+   */
+  async replaceCode(code: EngineCode | null, options: { check?: () => void; sourceDir?: string } = {}): Promise<void> {
+    const resolver = new FunctionResolver(memoize(code?.modules ?? {}));
+    await this.t.run(async () => {
+      options.check?.();
+      this.internals.replaceCode((modulePath) => resolver.load(modulePath), code?.schema ?? null);
+      this.resolver = resolver;
+      if (options.sourceDir !== undefined) this.redactor = new PathRedactor(options.sourceDir);
+      this.invalidateAll();
+    });
+  }
+
+  /** Answers `_system/…` queries of admins. */
+  setSystemQueries(handler: SystemQueries): void {
+    this.systemQueries = handler;
+  }
+
+  /** How many commits wrote `table`. */
+  tableWrites(table: string): number {
+    return this.writesByTable.get(table) ?? 0;
+  }
+
+  /** Drops every cached query result (new code, or the deployment's environment changed). */
+  invalidateAll(): void {
+    this.codeGen += 1;
+    this.cache.clear();
+    this.cacheByTable.clear();
+    this.cacheSize = 0;
+  }
+
   /** Called after every commit that wrote, with the tables written. */
   onCommit(listener: (tables: ReadonlySet<string>) => void): void {
     this.commitListeners.push(listener);
@@ -369,8 +456,9 @@ export class Engine {
     args: Record<string, Value>;
     caller: Caller;
     journal?: QueryJournal;
-    /** Internal functions are only reachable from other functions. */
+    /** Internal functions are only reachable from other functions (and admins). */
     publicOnly: boolean;
+    source?: CallSource;
   }): Promise<QueryResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
     const baseKey = JSON.stringify([udfPath, argsKey(call.args), call.journal ?? null, call.publicOnly]);
@@ -397,6 +485,7 @@ export class Engine {
   }
 
   private async runQuery(call: Parameters<Engine["query"]>[0], udfPath: string, baseKey: string): Promise<QueryResult> {
+    if (udfPath.startsWith("_system/")) return this.runSystemQuery(call, udfPath, baseKey);
     const refusal = await this.refuse(udfPath, "query", call.publicOnly);
     if (refusal !== null) return { ...refusal, journal: null, fingerprint: JSON.stringify(refusal), stale: false };
 
@@ -410,11 +499,10 @@ export class Engine {
       allFields: false,
     };
     const journal: JournalState = { endCursor: parseJournal(call.journal), recorded: undefined };
+    const codeGen = this.codeGen;
     const outcome = await this.trackStorage.run(tracker, () =>
       this.journalStorage.run(journal, () =>
-        this.invoke("query", udfPath, call.caller, (test) =>
-          test.query(makeFunctionReference<"query">(udfPath), call.args),
-        ),
+        this.invoke("query", udfPath, call, (test) => test.query(makeFunctionReference<"query">(udfPath), call.args)),
       ),
     );
     const journalOut = journal.recorded === undefined ? null : JSON.stringify({ endCursor: journal.recorded });
@@ -428,7 +516,33 @@ export class Engine {
       stale,
     };
     // As a deployment: failures are not cached, so one caller's error never reaches another.
-    if (!stale && outcome.ok) this.store(baseKey, result, tracker, call.caller);
+    if (!stale && outcome.ok && codeGen === this.codeGen) this.store(baseKey, result, tracker, call.caller);
+    return result;
+  }
+
+  private runSystemQuery(call: Parameters<Engine["query"]>[0], udfPath: string, baseKey: string): QueryResult {
+    const answer = call.publicOnly ? null : (this.systemQueries?.(udfPath, call.args) ?? null);
+    if (answer === null) {
+      const refusal = { ok: false as const, errorMessage: `Could not find public function for '${udfPath}'.`, logLines: [] };
+      return { ...refusal, journal: null, fingerprint: JSON.stringify(refusal), stale: false };
+    }
+    const result: QueryResult = {
+      ok: true,
+      value: answer.value,
+      logLines: [],
+      journal: null,
+      fingerprint: `ok${JSON.stringify(answer.value)}`,
+      stale: false,
+    };
+    const tracker: ReadTracker = {
+      tables: new Set(answer.tables),
+      snapshotGen: this.commitGen,
+      identityAsked: false,
+      identityNull: false,
+      identityFields: new Set(),
+      allFields: false,
+    };
+    this.store(baseKey, result, tracker, call.caller);
     return result;
   }
 
@@ -438,11 +552,12 @@ export class Engine {
     args: Record<string, Value>;
     caller: Caller;
     publicOnly: boolean;
+    source?: CallSource;
   }): Promise<MutationResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
     const refusal = await this.refuse(udfPath, "mutation", call.publicOnly);
     if (refusal !== null) return { ...refusal, ts: this.internals.currentTs() };
-    const outcome = await this.invoke("mutation", udfPath, call.caller, (test) =>
+    const outcome = await this.invoke("mutation", udfPath, call, (test) =>
       test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
     );
     return { ...outcome, ts: this.internals.currentTs() };
@@ -453,29 +568,43 @@ export class Engine {
     args: Record<string, Value>;
     caller: Caller;
     publicOnly: boolean;
+    source?: CallSource;
   }): Promise<CallResult> {
     const udfPath = canonicalizeUdfPath(call.udfPath);
     const refusal = await this.refuse(udfPath, "action", call.publicOnly);
     if (refusal !== null) return refusal;
-    return await this.invoke("action", udfPath, call.caller, (test) =>
+    return await this.invoke("action", udfPath, call, (test) =>
       test.action(makeFunctionReference<"action">(udfPath), call.args),
     );
   }
 
   /** Routes a request to `convex/http.ts`; 404 when there is no router or no route. */
   async fetch(pathAndQuery: string, init: RequestInit, caller: Caller): Promise<Response> {
-    const log = collector("httpAction", `${init.method ?? "GET"} ${pathAndQuery.split("?")[0]}`, this.print);
+    const identifier = `${init.method ?? "GET"} ${pathAndQuery.split("?")[0]}`;
+    const log = collector("httpAction", identifier, this.print);
     if (!(await this.resolver.exports("http", "default"))) {
       return new Response("No HttpRouter: convex/http.ts does not exist or has no default export", { status: 404 });
     }
+    const recorder = this.functionLog.begin({
+      udfType: "HttpAction",
+      identifier,
+      caller: "HttpEndpoint",
+      identityType: caller === null ? "Unknown" : "User",
+    });
+    log.onLine = (line) => recorder.progress(line);
+    let error: string | null = null;
     try {
-      return await logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init));
-    } catch (error) {
-      const { errorMessage } = describeFailure(error, this.redactor);
+      return await this.deployment.run(() =>
+        logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init)),
+      );
+    } catch (thrown) {
+      const { errorMessage } = describeFailure(thrown, this.redactor);
+      error = errorMessage;
       printFunctionLine(log, errorMessage, "error");
       return new Response(errorMessage, { status: 500 });
     } finally {
       log.open = false;
+      recorder.complete({ logLines: log.structured, error });
     }
   }
 
@@ -495,6 +624,11 @@ export class Engine {
     return await this.t.run(async () => fn());
   }
 
+  /** Runs code of the deployment (module evaluation) in its environment. */
+  inDeployment<T>(fn: () => T): T {
+    return this.deployment.run(fn);
+  }
+
   private async refuse(
     udfPath: string,
     kind: UdfKind,
@@ -504,7 +638,7 @@ export class Engine {
     if (info === null || (publicOnly && !info.isPublic)) {
       return {
         ok: false,
-        errorMessage: `Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`? (The local server loads convex/ when it starts: restart it after adding functions.)`,
+        errorMessage: `Could not find public function for '${udfPath}'.`,
         logLines: [],
       };
     }
@@ -522,20 +656,32 @@ export class Engine {
   private async invoke(
     kind: UdfKind,
     udfPath: string,
-    caller: Caller,
+    call: { caller: Caller; publicOnly: boolean; source?: CallSource },
     run: (test: Test) => Promise<unknown>,
   ): Promise<CallResult> {
     const log: LogCollector = collector(kind, udfPath, this.print);
+    const recorder = this.functionLog.begin({
+      udfType: UDF_TYPES[kind],
+      identifier: udfPath,
+      caller: call.source ?? (call.publicOnly ? "HttpApi" : "Admin"),
+      identityType: !call.publicOnly ? "DeploymentAdmin" : call.caller === null ? "Unknown" : "User",
+    });
+    log.onLine = (line) => recorder.progress(line);
+    let result: CallResult;
     try {
-      const value = (await logStorage.run(log, () => run(this.accessor(caller)))) as Value;
-      return { ok: true, value: convexToJson(value), logLines: this.redactLines(log.lines) };
+      const value = (await this.deployment.run(() =>
+        logStorage.run(log, () => run(this.accessor(call.caller))),
+      )) as Value;
+      result = { ok: true, value: convexToJson(value), logLines: this.redactLines(log.lines) };
     } catch (error) {
       const failure = describeFailure(error, this.redactor);
       printFunctionLine(log, failure.errorMessage, "error");
-      return { ok: false, ...failure, logLines: this.redactLines(log.lines) };
+      result = { ok: false, ...failure, logLines: this.redactLines(log.lines) };
     } finally {
       log.open = false;
     }
+    recorder.complete({ logLines: log.structured, error: result.ok ? null : result.errorMessage });
+    return result;
   }
 
   private redactLines(lines: string[]): string[] {

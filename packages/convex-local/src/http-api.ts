@@ -1,13 +1,17 @@
 /**
  * The HTTP side of the local server:
- * - the deployment API on the main port, as `ConvexHttpClient` and `convex/nextjs` call it
+ * - the function API on the main port, as `ConvexHttpClient` and `convex/nextjs` call it
  *   (node_modules/convex/src/browser/http_client.ts): POST /api/query, /api/mutation, /api/action,
- *   /api/function, /api/query_ts, /api/query_at_ts;
- * - HTTP actions on the site port, routed by `convex/http.ts`.
+ *   /api/function, /api/query_ts, /api/query_at_ts; with a user's token, or the admin key (then
+ *   internal functions too, and the identity an admin acts as);
+ * - the deployment API the Convex CLI calls with the admin key (deploy-api.ts);
+ * - HTTP actions on the site port, routed by `convex/http.ts` (and under `/http/` on the main port).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Value } from "convex/values";
+import { AdminKeyRefused, type AdminAuth } from "./admin";
 import { AuthFailure, type TokenVerifier } from "./auth";
+import { deployApiHandler, type DeployApiDeps } from "./deploy-api";
 import type { CallResult, Caller, Engine } from "./engine";
 import { decodeArgs, InvalidArgs } from "./values";
 
@@ -20,6 +24,8 @@ const MAX_SITE_BODY = 20 * 1024 * 1024;
 export type HttpDeps = {
   engine: Engine;
   verifier: TokenVerifier;
+  admin: AdminAuth;
+  deployApi: Omit<DeployApiDeps, "admin" | "readBody" | "sendJson">;
   /** What `GET /` and `/version` answer: no local paths (the console banner has them). */
   banner: string;
   log: (line: string) => void;
@@ -46,7 +52,7 @@ export function misdirected(res: ServerResponse): void {
   });
 }
 
-class HttpProblem extends Error {
+export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -56,7 +62,7 @@ class HttpProblem extends Error {
   }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -67,23 +73,31 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
-/** The caller named by an `Authorization: Bearer` header; throws AuthFailure for a bad token. */
-async function callerFrom(req: IncomingMessage, verifier: TokenVerifier): Promise<Caller> {
+/**
+ * Who calls: a user by an `Authorization: Bearer` token (AuthFailure when it does not verify), an
+ * admin by `Convex <admin key>` (AdminKeyRefused when the key is wrong), or nobody.
+ */
+async function callerFrom(
+  req: IncomingMessage,
+  verifier: TokenVerifier,
+  admin: AdminAuth | null,
+): Promise<{ caller: Caller; admin: boolean }> {
   const header = req.headers.authorization;
-  if (header === undefined || header === "") return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (match === null) {
-    if (/^Convex\s/i.test(header)) {
-      throw new AuthFailure("BadAdminKey", "Admin keys are not accepted by the local server; use a user token.");
-    }
-    throw new AuthFailure("InvalidAuthHeader", "Authorization header must be `Bearer <token>`");
+  if (header === undefined || header === "") return { caller: null, admin: false };
+  const convex = /^Convex\s+(\S+)$/i.exec(header);
+  if (convex !== null) {
+    if (admin === null) throw new AuthFailure("BadAdminKey", "Admin keys are not accepted here; use a user token.");
+    const { actingAs } = admin.credentials(convex[1]!);
+    return { caller: actingAs === null ? null : { identity: actingAs, key: `admin:${JSON.stringify(actingAs)}` }, admin: true };
   }
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (match === null) throw new AuthFailure("InvalidAuthHeader", "Authorization header must be `Bearer <token>`");
   const verified = await verifier.verify(match[1]!);
-  return { identity: verified.identity, key: verified.key };
+  return { caller: { identity: verified.identity, key: verified.key }, admin: false };
 }
 
 // Browsers call the deployment API from the app's origin; a deployment allows any origin here.
@@ -110,9 +124,12 @@ function parseApiRequest(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new HttpProblem(400, "BadJsonBody", "The request body must be a JSON object");
   }
-  const request = parsed as { path?: unknown; args?: unknown; format?: unknown };
+  const request = parsed as { path?: unknown; args?: unknown; format?: unknown; componentPath?: unknown };
   if (typeof request.path !== "string" || request.path.length > 1024) {
     throw new HttpProblem(400, "BadRequest", "`path` must name a function");
+  }
+  if (request.componentPath !== undefined && request.componentPath !== null && request.componentPath !== "") {
+    throw new HttpProblem(400, "BadRequest", "Components are not supported by the local Convex server");
   }
   if (request.format !== undefined && request.format !== "convex_encoded_json" && request.format !== "json") {
     throw new HttpProblem(400, "BadRequest", "Unsupported `format`");
@@ -163,8 +180,9 @@ function parsePath(body: Buffer): string | undefined {
 }
 
 /** Requests on the main port that are not the WebSocket upgrade. */
-export function apiHandler(deps: HttpDeps) {
-  const { engine, verifier } = deps;
+export function apiHandler(deps: HttpDeps, site: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) {
+  const { engine, verifier, admin } = deps;
+  const deployApi = deployApiHandler({ ...deps.deployApi, admin, readBody, sendJson });
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (!isLoopbackHost(req.headers.host)) return misdirected(res);
@@ -173,6 +191,12 @@ export function apiHandler(deps: HttpDeps) {
         res.writeHead(204, API_CORS).end();
         return;
       }
+      // HTTP actions are also served on the deployment URL, under /http/ (as a deployment does).
+      if (url.pathname === "/http" || url.pathname.startsWith("/http/")) {
+        const rest = (req.url ?? "/").slice("/http".length);
+        return await site(req, res, rest.startsWith("/") ? rest : `/${rest}`);
+      }
+      if (await deployApi(req, res, url)) return;
       if (req.method === "GET" && (url.pathname === "/" || url.pathname === "/version")) {
         const status = deps.ready() ? 200 : 503;
         const text = status === 200 ? deps.banner : "starting: not ready yet";
@@ -199,10 +223,22 @@ export function apiHandler(deps: HttpDeps) {
         throw new HttpProblem(405, "MethodNotAllowed", `${url.pathname} takes POST`);
       }
       const body = await readBody(req, MAX_API_BODY);
+      const who = await callerFrom(req, verifier, admin);
       const peek = kind === "function" ? parsePath(body) : undefined;
       let resolvedKind = kind;
       if (kind === "function") {
         const info = peek === undefined ? null : await engine.resolve(peek);
+        const isSystemQuery = who.admin && peek?.startsWith("_system/") === true;
+        if (!isSystemQuery && (info === null || info.kind === "httpAction" || (!who.admin && !info.isPublic))) {
+          // As a deployment's `/api/function` answers for a function it cannot run for this caller.
+          const name = (peek ?? "").replace(/\.js(?=:|$)/, "");
+          replyTo(res, {
+            ok: false,
+            errorMessage: `Could not find function for '${name.includes(":") ? name : `${name}:default`}'. Did you forget to run \`npx convex dev\`?`,
+            logLines: [],
+          });
+          return;
+        }
         resolvedKind = info?.kind === "mutation" || info?.kind === "action" ? info.kind : "query";
       }
       const { path, args } = parseApiRequest(
@@ -210,8 +246,13 @@ export function apiHandler(deps: HttpDeps) {
         kind === "function" ? "object" : "array",
         resolvedKind === "function" ? "query" : resolvedKind,
       );
-      const caller = await callerFrom(req, verifier);
-      const call = { udfPath: path, args, caller, publicOnly: true };
+      const call = {
+        udfPath: path,
+        args,
+        caller: who.caller,
+        publicOnly: !who.admin,
+        source: who.admin ? ("Admin" as const) : ("HttpApi" as const),
+      };
       const result =
         resolvedKind === "mutation"
           ? await engine.mutation(call)
@@ -220,7 +261,9 @@ export function apiHandler(deps: HttpDeps) {
             : await engine.query(call);
       replyTo(res, result);
     } catch (error) {
-      if (error instanceof AuthFailure) {
+      if (error instanceof AdminKeyRefused) {
+        sendJson(res, error.status, { code: error.code, message: error.message }, API_CORS);
+      } else if (error instanceof AuthFailure) {
         deps.log(`auth: token refused on ${url.pathname} (${error.message})`);
         sendJson(res, 401, { code: error.code, message: error.message }, API_CORS);
       } else if (error instanceof HttpProblem) {
@@ -244,14 +287,14 @@ export function apiHandler(deps: HttpDeps) {
  */
 export function siteHandler(deps: HttpDeps) {
   const { engine, verifier } = deps;
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, pathAndQuery = req.url ?? "/"): Promise<void> => {
     if (!isLoopbackHost(req.headers.host)) return misdirected(res);
     try {
       const method = req.method ?? "GET";
       const body = method === "GET" || method === "HEAD" ? undefined : await readBody(req, MAX_SITE_BODY);
       let caller: Caller = null;
       try {
-        caller = await callerFrom(req, verifier);
+        caller = (await callerFrom(req, verifier, null)).caller;
       } catch (error) {
         if (!(error instanceof AuthFailure)) throw error;
         deps.log(`auth: token refused on ${req.url} (${error.message}); the HTTP action sees no identity`);
@@ -262,7 +305,7 @@ export function siteHandler(deps: HttpDeps) {
         for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
       }
       const response = await engine.fetch(
-        req.url ?? "/",
+        pathAndQuery,
         { method, headers, ...(body !== undefined && { body: new Uint8Array(body) }) },
         caller,
       );

@@ -1,19 +1,30 @@
 /**
  * Function logs: a `console.*` call inside a Convex function becomes one log line
- * (`[LOG] 'text' 42`, the form the Convex clients parse) for the caller, and is printed on the
- * server's console with the function's name, as `npx convex dev` prints them.
+ * (`[LOG] 'text' 42`, the form the Convex clients parse) for the caller, a structured line for
+ * the deployment's function log (what `npx convex logs` and `npx convex dev` stream), and is
+ * printed on the server's console with the function's name, as `npx convex dev` prints them.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { inspect } from "node:util";
+
+export type LogLevel = "LOG" | "INFO" | "WARN" | "ERROR" | "DEBUG";
+
+/** A log line as the deployment's log stream carries it (`LogLineJson`). */
+export type StructuredLogLine = { messages: string[]; isTruncated: boolean; timestamp: number; level: LogLevel };
 
 /** Collects one function execution's log lines. */
 export type LogCollector = {
   /** `[CONVEX Q(tasks:list)]`, as the Convex CLI labels function logs. */
   label: string;
+  /** For the caller: `[LOG] 'text'`. */
   lines: string[];
+  /** For the function log. */
+  structured: StructuredLogLine[];
   /** Closed once the result is sent; later lines (a scheduled timer's, say) are only printed. */
   open: boolean;
   print: boolean;
+  /** Called with each line as it is logged (actions report their lines as they run). */
+  onLine?: (line: StructuredLogLine) => void;
 };
 
 export type UdfKind = "query" | "mutation" | "action" | "httpAction";
@@ -26,11 +37,11 @@ export const logStorage = new AsyncLocalStorage<LogCollector>();
 /** A collector for one execution of `udfPath`. */
 export function collector(kind: UdfKind, udfPath: string, print: boolean): LogCollector {
   const prefix = { query: "Q", mutation: "M", action: "A", httpAction: "H" }[kind];
-  return { label: `[CONVEX ${prefix}(${udfPath})]`, lines: [], open: true, print };
+  return { label: `[CONVEX ${prefix}(${udfPath})]`, lines: [], structured: [], open: true, print };
 }
 
-function format(args: unknown[]): string {
-  return args.map((arg) => inspect(arg, { depth: 4, breakLength: Infinity })).join(" ");
+function formatArg(arg: unknown): string {
+  return inspect(arg, { depth: 4, breakLength: Infinity });
 }
 
 let installed: { original: Console; users: number } | null = null;
@@ -47,9 +58,15 @@ export function installConsoleCapture(): () => void {
       return (...args: unknown[]) => {
         const current = logStorage.getStore();
         if (current === undefined) return write(...args);
-        const line = `[${LEVELS[method]}] ${format(args)}`;
-        if (current.open) current.lines.push(line);
-        if (current.print) write(`${current.label} ${line}`);
+        const messages = args.map(formatArg);
+        const line: StructuredLogLine = { messages, isTruncated: false, timestamp: Date.now(), level: LEVELS[method] };
+        const text = `[${LEVELS[method]}] ${messages.join(" ")}`;
+        if (current.open) {
+          current.lines.push(text);
+          current.structured.push(line);
+        }
+        current.onLine?.(line);
+        if (current.print) write(`${current.label} ${text}`);
       };
     };
     const overrides = new Map<PropertyKey, unknown>(

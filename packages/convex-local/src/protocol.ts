@@ -28,7 +28,14 @@ export type ClientMessage =
   | { type: "ModifyQuerySet"; baseVersion: number; newVersion: number; modifications: (AddQuery | RemoveQuery)[] }
   | { type: "Mutation"; requestId: number; udfPath: string; args: JSONValue[]; componentPath?: string }
   | { type: "Action"; requestId: number; udfPath: string; args: JSONValue[]; componentPath?: string }
-  | { type: "Authenticate"; tokenType: "User" | "Admin" | "None"; value?: string; baseVersion: number }
+  | {
+      type: "Authenticate";
+      tokenType: "User" | "Admin" | "None";
+      value?: string;
+      baseVersion: number;
+      /** With an admin key: the identity the admin acts as. */
+      impersonating?: Record<string, unknown>;
+    }
   | { type: "Event"; eventType: string; event: unknown };
 
 /** `ts` travels as the base64 of its 8 little-endian bytes. */
@@ -202,6 +209,10 @@ export function parseClientMessage(text: string): ClientMessage {
       if (message.tokenType === "None") break;
       if (message.tokenType !== "User" && message.tokenType !== "Admin") fail("tokenType");
       if (!isText(message.value, MAX_TOKEN)) fail("value");
+      if (message.impersonating !== undefined && message.impersonating !== null) {
+        if (message.tokenType !== "Admin" || !isRecord(message.impersonating)) fail("impersonating");
+        if (JSON.stringify(message.impersonating).length > MAX_TOKEN) fail("impersonating");
+      }
       break;
     case "Event":
       if (!isText(message.eventType, MAX_SHORT_TEXT)) fail("eventType");

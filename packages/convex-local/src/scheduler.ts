@@ -34,12 +34,13 @@ async function runAsScheduler(
   engine: Engine,
   udfPath: string,
   args: Record<string, Value>,
+  source: "Scheduler" | "Cron",
 ): Promise<{ ok: boolean; error?: string }> {
   const info = await engine.resolve(udfPath);
   if (info === null || (info.kind !== "mutation" && info.kind !== "action")) {
     return { ok: false, error: `${udfPath} is not a mutation or action of this project` };
   }
-  const call = { udfPath, args, caller: null, publicOnly: false };
+  const call = { udfPath, args, caller: null, publicOnly: false, source };
   const result = info.kind === "mutation" ? await engine.mutation(call) : await engine.action(call);
   return result.ok ? { ok: true } : { ok: false, error: result.errorMessage };
 }
@@ -47,6 +48,7 @@ async function runAsScheduler(
 /** Timers of one server; `stop()` clears them all. */
 export class OfflineScheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly cronTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
   constructor(
@@ -76,8 +78,12 @@ export class OfflineScheduler {
     return jobs.length;
   }
 
-  /** Starts the cron jobs exported by `convex/crons.ts`; returns one line per job for the banner. */
+  /**
+   * Starts the cron jobs exported by `convex/crons.ts` (stopping those of earlier code); returns
+   * one line per job for the banner.
+   */
   async startCrons(): Promise<string[]> {
+    this.stopCrons();
     const crons = await this.engine.cronJobs();
     const lines: string[] = [];
     for (const [identifier, job] of Object.entries(crons as Record<string, CronJob>)) {
@@ -89,36 +95,43 @@ export class OfflineScheduler {
       lines.push(`${identifier}: ${job.name}, next ${new Date(next).toISOString()}`);
       const fire = async () => {
         const args = (jsonToConvex(job.args[0] ?? {}) ?? {}) as Record<string, Value>;
-        const outcome = await runAsScheduler(this.engine, job.name, args);
+        const outcome = await runAsScheduler(this.engine, job.name, args, "Cron");
         if (!outcome.ok) this.log(`cron ${identifier} (${job.name}) failed: ${outcome.error}`);
         const following = nextRun(job.schedule, Date.now() + 1000);
-        if (following !== null) this.at(following, fire);
+        if (following !== null) this.at(following, fire, this.cronTimers);
       };
-      this.at(next, fire);
+      this.at(next, fire, this.cronTimers);
     }
     return lines;
   }
 
-  stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+  /** Stops the cron jobs of the current code (scheduled functions keep their timers). */
+  stopCrons(): void {
+    for (const timer of this.cronTimers) clearTimeout(timer);
+    this.cronTimers.clear();
   }
 
-  private at(time: number, run: () => Promise<void>): void {
+  stop(): void {
+    this.stopped = true;
+    for (const timer of [...this.timers, ...this.cronTimers]) clearTimeout(timer);
+    this.timers.clear();
+    this.cronTimers.clear();
+  }
+
+  private at(time: number, run: () => Promise<void>, timers = this.timers): void {
     if (this.stopped) return;
     const delay = Math.max(0, time - Date.now());
     const timer = setTimeout(
       () => {
-        this.timers.delete(timer);
-        if (delay > MAX_TIMEOUT_MS) return this.at(time, run);
+        timers.delete(timer);
+        if (delay > MAX_TIMEOUT_MS) return this.at(time, run, timers);
         run().catch((error: unknown) => this.log(`scheduler: ${(error as Error).message}`));
       },
       Math.min(delay, MAX_TIMEOUT_MS),
     );
     // A dev server waiting only on a cron job should still exit when asked.
     timer.unref();
-    this.timers.add(timer);
+    timers.add(timer);
   }
 
   private async runStoredJob(job: JobDocument): Promise<void> {
@@ -130,7 +143,7 @@ export class OfflineScheduler {
     });
     if (!started) return;
     const args = (job.args[0] ?? {}) as Record<string, Value>;
-    const outcome = await runAsScheduler(this.engine, job.name, args);
+    const outcome = await runAsScheduler(this.engine, job.name, args, "Scheduler");
     if (!outcome.ok) this.log(`scheduler: ${job.name} failed: ${outcome.error}`);
     await this.setState(job._id, { kind: outcome.ok ? "success" : "failed" }, !outcome.ok);
   }

@@ -13,6 +13,7 @@
  */
 import type { RawData, WebSocket } from "ws";
 import type { JSONValue, Value } from "convex/values";
+import { AdminKeyRefused, withIdentityFields, type AdminAuth } from "./admin";
 import { AuthFailure, type TokenVerifier } from "./auth";
 import type { Caller, Engine, QueryResult } from "./engine";
 import {
@@ -56,6 +57,7 @@ type Subscription = {
 export type SessionDeps = {
   engine: Engine;
   verifier: TokenVerifier;
+  admin: AdminAuth;
   log: (line: string) => void;
 };
 
@@ -67,6 +69,8 @@ export class SyncSession {
   private queries = new Map<number, Subscription>();
   private removed: number[] = [];
   private caller: Caller = null;
+  /** Authenticated with the admin key: internal and system functions too. */
+  private isAdmin = false;
   private expiry: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -209,13 +213,20 @@ export class SyncSession {
       );
     }
     clearTimeout(this.expiry);
+    this.isAdmin = false;
     if (message.tokenType === "None") {
       this.caller = null;
     } else if (message.tokenType === "Admin") {
-      return this.refuseToken(
-        message.baseVersion,
-        "Admin keys are not accepted by the local server; sign in with a user token.",
-      );
+      try {
+        this.deps.admin.credentials(message.value!);
+      } catch (error) {
+        if (!(error instanceof AdminKeyRefused)) throw error;
+        this.deps.log("auth: admin key refused on the sync protocol");
+        return this.refuseToken(message.baseVersion, `${error.code}: ${error.message}`);
+      }
+      this.isAdmin = true;
+      const identity = message.impersonating === undefined ? null : withIdentityFields(message.impersonating);
+      this.caller = identity === null ? null : { identity, key: `admin:${JSON.stringify(identity)}` };
     } else {
       try {
         const verified = await this.deps.verifier.verify(message.value!);
@@ -265,7 +276,8 @@ export class SyncSession {
             udfPath: message.udfPath,
             args: decoded.args,
             caller: this.caller,
-            publicOnly: true,
+            publicOnly: !this.isAdmin,
+            source: "WebSocket",
           });
     if (result.ok) {
       this.send({
@@ -315,7 +327,8 @@ export class SyncSession {
             udfPath: message.udfPath,
             args: decoded.args,
             caller: this.caller,
-            publicOnly: true,
+            publicOnly: !this.isAdmin,
+            source: "WebSocket",
           });
     this.send(
       result.ok
@@ -369,7 +382,8 @@ export class SyncSession {
           args: query.args,
           caller: this.caller,
           journal: query.journal ?? undefined,
-          publicOnly: true,
+          publicOnly: !this.isAdmin,
+          source: "WebSocket",
         });
       }
       // Removed while it ran (only possible if the queue were bypassed); nothing to send.

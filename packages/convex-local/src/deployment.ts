@@ -1,0 +1,1115 @@
+/**
+ * The self-hosted deployment behind the Convex CLI: pushes (`/api/deploy2/*`), environment
+ * variables, and the system queries the CLI runs, on top of the engine.
+ *
+ * A push, as a deployment does it (convex-backend crates/application/src/deploy_config.rs):
+ * `start_push` writes the bundles into a new code directory, imports them in the deployment's
+ * environment and answers their analysis (functions, routes, crons, schema, auth providers, app
+ * definition) — the CLI generates `convex/_generated` from it; the stored documents are checked
+ * against the new schema and `wait_for_schema` reports the outcome; `finish_push` swaps the new
+ * code in (one transaction: no function sees half of it), keeps the data, and re-runs every live
+ * query. A push that fails at any step changes nothing: the previous code keeps serving.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { convexToJson, type JSONValue, type Value } from "convex/values";
+import {
+  analyzeModule,
+  describeJsError,
+  parseAppDefinition,
+  parseAuthConfig,
+  parseSchema,
+  PushError,
+  requiredEnvVars,
+  type AnalyzedModule,
+  type AuthInfo,
+  type CronSpec,
+  type DatabaseSchemaJson,
+  type DefinitionMetadata,
+  type HttpRoute,
+} from "./analyze";
+import { providersFromAuthInfo, type TokenVerifier } from "./auth";
+import {
+  moduleHash,
+  type ActiveCode,
+  type CodeManifest,
+  type CodeStore,
+  type ModuleConfig,
+  type StoredModule,
+} from "./code-store";
+import type { SchemaLike } from "./convex-test-internals";
+import {
+  checkEnvVarName,
+  checkEnvVarSet,
+  checkEnvVarValue,
+  EnvVarError,
+  SYSTEM_ENV_VAR_NAMES,
+  type DeploymentScope,
+} from "./deployment-env";
+import type { Engine, EngineCode, Modules } from "./engine";
+import type { OfflineScheduler } from "./scheduler";
+import { SourceMaps } from "./source-maps";
+import { checkValue, ValidationFailure } from "./validators";
+
+const AUTH_CONFIG = "auth.config.js";
+/** How many pushes may wait for `finish_push` at once (older ones are dropped with their code). */
+const MAX_PENDING_PUSHES = 4;
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The code of one version, imported and analyzed. */
+type LoadedCode = {
+  version: string;
+  maps: SourceMaps;
+  engineCode: EngineCode;
+  analysis: Record<string, AnalyzedModule>;
+  schema: DatabaseSchemaJson | null;
+  definition: DefinitionMetadata;
+  authInfo: AuthInfo[];
+  /** Whether the version has an `auth.config.js`, evaluated again when variables change. */
+  hasAuthConfig: boolean;
+};
+
+type SchemaStatus =
+  | { type: "complete" }
+  | { type: "failed"; error: string; componentPath: string; tableName: string | null }
+  | { type: "raceDetected" };
+
+type IndexConfig = { name: string; type: string; staged: boolean; [field: string]: unknown };
+type IndexDiff = {
+  added_indexes: IndexConfig[];
+  removed_indexes: IndexConfig[];
+  enabled_indexes: IndexConfig[];
+  disabled_indexes: IndexConfig[];
+};
+
+type PendingPush = {
+  id: string;
+  loaded: LoadedCode;
+  active: ActiveCode;
+  modules: StoredModule[];
+  schemaStatus: SchemaStatus;
+  indexDiff: IndexDiff;
+  environmentVariables: Record<string, string>;
+  dryRun: boolean;
+  receivedAt: number;
+};
+
+/** How long the last push took in the backend (milliseconds), for benchmarks. */
+export type PushTimings = {
+  /** `start_push`: writing, importing and analyzing the code, checking the data. */
+  startPush: number;
+  /** `finish_push`: the swap, persisting, and re-running live queries. */
+  finishPush: number;
+  /** From the start of `start_push` to the end of `finish_push`, including the CLI's time between. */
+  total: number;
+};
+
+export type DeploymentDeps = {
+  store: CodeStore;
+  scope: DeploymentScope;
+  engine: Engine;
+  verifier: TokenVerifier;
+  scheduler: OfflineScheduler;
+  /** Re-runs every live query of every client. */
+  refreshAll: () => void;
+  log: (line: string) => void;
+  cloudUrl: string;
+  siteUrl: string;
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function newId(): string {
+  // A document id's look: lowercase base32, 32 characters.
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  return [...randomBytes(32)].map((byte) => alphabet[byte % 32]).join("");
+}
+
+function int64Json(value: bigint): JSONValue {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigInt64LE(value);
+  return { $integer: bytes.toString("base64") };
+}
+
+function moduleUrl(dir: string, modulePath: string, query = ""): string {
+  return pathToFileURL(path.join(dir, modulePath)).href + query;
+}
+
+function parseModule(value: unknown, what: string): ModuleConfig {
+  if (!isRecord(value) || typeof value.path !== "string" || typeof value.source !== "string") {
+    throw new PushError("InvalidConfig", `${what} must be {path, source, sourceMap?, environment}`);
+  }
+  if (value.environment !== "isolate" && value.environment !== "node") {
+    throw new PushError("InvalidConfig", `${what}: environment must be "isolate" or "node"`);
+  }
+  if (value.sourceMap !== undefined && value.sourceMap !== null && typeof value.sourceMap !== "string") {
+    throw new PushError("InvalidConfig", `${what}: sourceMap must be a string`);
+  }
+  return {
+    path: value.path,
+    source: value.source,
+    ...(typeof value.sourceMap === "string" && { sourceMap: value.sourceMap }),
+    environment: value.environment,
+  };
+}
+
+type StartPushRequest = {
+  dryRun: boolean;
+  functions: string;
+  definition: ModuleConfig | null;
+  schema: ModuleConfig | null;
+  changedModules: ModuleConfig[];
+  unchangedModuleHashes: StoredModule[];
+  udfServerVersion: string;
+  nodeVersion: string | null;
+};
+
+/** The parts of a `StartPushRequest` (deployApi/startPush.ts) a push uses, checked. */
+function parseStartPush(body: unknown): StartPushRequest {
+  if (!isRecord(body) || !isRecord(body.appDefinition)) {
+    throw new PushError("InvalidConfig", "The push request has no appDefinition");
+  }
+  const app = body.appDefinition;
+  if (Array.isArray(body.componentDefinitions) && body.componentDefinitions.length > 0) {
+    throw new PushError(
+      "ComponentsNotSupported",
+      "Components are not supported by the local Convex backend (convex-local): remove `app.use(...)` from convex.config.ts or use a Convex deployment.",
+    );
+  }
+  if (!Array.isArray(app.changedModules) || !Array.isArray(app.unchangedModuleHashes)) {
+    throw new PushError("InvalidConfig", "appDefinition needs changedModules and unchangedModuleHashes");
+  }
+  const unchanged = app.unchangedModuleHashes.map((entry: unknown, i): StoredModule => {
+    if (!isRecord(entry) || typeof entry.path !== "string" || typeof entry.sha256 !== "string") {
+      throw new PushError("InvalidConfig", `unchangedModuleHashes[${i}] must be {path, environment, sha256}`);
+    }
+    return { path: entry.path, sha256: entry.sha256, environment: entry.environment === "node" ? "node" : "isolate" };
+  });
+  return {
+    dryRun: body.dryRun === true,
+    functions: typeof body.functions === "string" ? body.functions : "convex/",
+    definition: app.definition === null || app.definition === undefined ? null : parseModule(app.definition, "definition"),
+    schema: app.schema === null || app.schema === undefined ? null : parseModule(app.schema, "schema"),
+    changedModules: app.changedModules.map((bundle: unknown, i) => parseModule(bundle, `changedModules[${i}]`)),
+    unchangedModuleHashes: unchanged,
+    udfServerVersion: typeof app.udfServerVersion === "string" ? app.udfServerVersion : "1.0.0",
+    nodeVersion: typeof body.nodeVersion === "string" ? body.nodeVersion : null,
+  };
+}
+
+function indexConfigs(schema: DatabaseSchemaJson | null): Map<string, IndexConfig> {
+  const configs = new Map<string, IndexConfig>();
+  for (const table of schema?.tables ?? []) {
+    const add = (name: string, config: { type: string; staged: boolean; [field: string]: unknown }) =>
+      configs.set(`${table.tableName}.${name}`, { name: `${table.tableName}.${name}`, ...config });
+    for (const index of table.indexes) add(index.indexDescriptor, { type: "database", fields: index.fields, staged: false });
+    for (const index of table.stagedDbIndexes) {
+      add(index.indexDescriptor, { type: "database", fields: index.fields, staged: true });
+    }
+    for (const [indexes, staged] of [
+      [table.searchIndexes, false],
+      [table.stagedSearchIndexes, true],
+    ] as const) {
+      for (const index of indexes) {
+        add(index.indexDescriptor, {
+          type: "search",
+          searchField: index.searchField,
+          filterFields: index.filterFields,
+          staged,
+        });
+      }
+    }
+    for (const [indexes, staged] of [
+      [table.vectorIndexes, false],
+      [table.stagedVectorIndexes, true],
+    ] as const) {
+      for (const index of indexes) {
+        add(index.indexDescriptor, {
+          type: "vector",
+          dimensions: index.dimensions,
+          vectorField: index.vectorField,
+          filterFields: index.filterFields,
+          staged,
+        });
+      }
+    }
+  }
+  return configs;
+}
+
+/** What changes between two schemas' indexes, as `schemaChange.indexDiffs` reports it. */
+function diffIndexes(before: DatabaseSchemaJson | null, after: DatabaseSchemaJson | null): IndexDiff {
+  const old = indexConfigs(before);
+  const next = indexConfigs(after);
+  const spec = ({ staged: _staged, ...rest }: IndexConfig) => JSON.stringify(rest);
+  const diff: IndexDiff = { added_indexes: [], removed_indexes: [], enabled_indexes: [], disabled_indexes: [] };
+  for (const [name, config] of next) {
+    const previous = old.get(name);
+    if (previous === undefined || spec(previous) !== spec(config)) diff.added_indexes.push(config);
+    else if (previous.staged && !config.staged) diff.enabled_indexes.push(config);
+    else if (!previous.staged && config.staged) diff.disabled_indexes.push(config);
+  }
+  for (const [name, config] of old) {
+    const replacement = next.get(name);
+    if (replacement === undefined || spec(replacement) !== spec(config)) diff.removed_indexes.push(config);
+  }
+  for (const list of Object.values(diff)) list.sort((a, b) => byCodePoint(a.name, b.name));
+  return diff;
+}
+
+/** The public functions as a tree of exports (a checked component's `exports`). */
+function exportTree(analysis: Record<string, AnalyzedModule>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [modulePath, bundle] of Object.entries(analysis)) {
+    const parts = modulePath.replace(/\.js$/, "").split("/");
+    for (const fn of bundle.functions) {
+      if (fn.visibility?.kind !== "public") continue;
+      let node = root;
+      for (const part of parts) {
+        const child = (node[part] ??= { type: "branch", children: {} }) as { children: Record<string, unknown> };
+        node = child.children;
+      }
+      node[fn.name] = {
+        type: "leaf",
+        resource: { type: "function", path: { component: "", udfPath: `${modulePath}:${fn.name}` } },
+      };
+    }
+  }
+  return root;
+}
+
+function cronDiff(before: CronSpec[], after: CronSpec[]) {
+  const old = new Map(before.map((cron) => [cron.identifier, JSON.stringify(cron.spec)]));
+  const next = new Map(after.map((cron) => [cron.identifier, JSON.stringify(cron.spec)]));
+  return {
+    added: [...next.keys()].filter((id) => !old.has(id)),
+    updated: [...next.keys()].filter((id) => old.has(id) && old.get(id) !== next.get(id)),
+    deleted: [...old.keys()].filter((id) => !next.has(id)),
+  };
+}
+
+const cronsOf = (analysis: Record<string, AnalyzedModule> | undefined) => analysis?.["crons.js"]?.cronSpecs ?? [];
+
+export class Deployment {
+  private loaded: LoadedCode | null = null;
+  private readonly pending = new Map<string, PendingPush>();
+  private latestSchemaId: string | null = null;
+  private lastTimings: PushTimings | null = null;
+  private authEvaluations = 0;
+  /** Serializes pushes and variable changes, as a deployment's transactions do. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: DeploymentDeps) {}
+
+  /** The live code's analysis, or null before the first push. */
+  get active(): ActiveCode | null {
+    return this.deps.store.active;
+  }
+
+  get timings(): PushTimings | null {
+    return this.lastTimings;
+  }
+
+  /** The deployment's own variables (what `npx convex env list` shows). */
+  environmentVariables(): Record<string, string> {
+    return this.deps.scope.variables();
+  }
+
+  /** How many modules the live code has (for the banner). */
+  get moduleCount(): number {
+    return Object.keys(this.loaded?.analysis ?? {}).length;
+  }
+
+  /**
+   * Loads a functions directory from disk as the live code (the server's `convexDir` option, for
+   * projects that do not push): its modules are imported through the Node loader as they are (tsx
+   * for TypeScript), and analyzed like a push's.
+   */
+  async loadDirectory(dir: string, modules: Modules): Promise<EngineCode> {
+    const maps = new SourceMaps(path.join(dir, ".unmapped"));
+    const analysis: Record<string, AnalyzedModule> = {};
+    const engineModules: Modules = {};
+    let schema: DatabaseSchemaJson | null = null;
+    let schemaObject: SchemaLike | null = null;
+    for (const [key, load] of Object.entries(modules)) {
+      const modulePath = key.replace(/^\.\//, "").replace(/\.[^./]+$/, ".js");
+      if (modulePath.startsWith("_generated/")) continue;
+      let namespace: Record<string, unknown>;
+      try {
+        namespace = (await this.deps.scope.run(load)) as Record<string, unknown>;
+      } catch (error) {
+        throw new PushError("InvalidModules", `Failed to analyze ${modulePath}: ${describeJsError(error)}`);
+      }
+      if (modulePath === "schema.js") {
+        const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;
+        if (typeof exported?.export === "function") {
+          schema = parseSchema(exported.export());
+          schemaObject = exported;
+        }
+        continue;
+      }
+      if (modulePath === AUTH_CONFIG || modulePath === "convex.config.js") continue;
+      analysis[modulePath] = analyzeModule(modulePath, namespace, maps);
+      engineModules[`./${modulePath}`] = () => Promise.resolve(namespace);
+    }
+    this.loaded = {
+      version: "directory",
+      maps,
+      engineCode: { modules: engineModules, schema: schemaObject },
+      analysis: Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b))),
+      schema,
+      definition: {
+        path: "",
+        definitionType: { type: "app" },
+        childComponents: [],
+        httpMounts: {},
+        httpPrefix: null,
+        exports: { type: "branch", branch: [] },
+      },
+      authInfo: [],
+      hasAuthConfig: false,
+    };
+    return this.loaded.engineCode;
+  }
+
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Loads the last pushed code at start. When it no longer loads (a module now throws), the
+   * deployment starts with no functions and says why.
+   */
+  async loadStored(): Promise<EngineCode | null> {
+    const active = this.deps.store.active;
+    if (active === null) return null;
+    try {
+      const manifest = this.deps.store.manifest(active.version);
+      const modules = [...manifest.modules, manifest.schema, manifest.definition]
+        .filter((bundle): bundle is StoredModule => bundle !== null)
+        .map((bundle) => this.deps.store.readModule(active.version, bundle));
+      this.loaded = await this.load(active.version, manifest, modules, this.deps.scope.variables());
+      this.deps.verifier.setProviders(providersFromAuthInfo(this.loaded.authInfo));
+      this.latestSchemaId = active.schemaId;
+      this.deps.store.prune([active.version]);
+      return this.loaded.engineCode;
+    } catch (error) {
+      this.deps.log(
+        `local Convex server: the pushed code (version ${active.version}) did not load, starting without functions: ${(error as Error).message}`,
+      );
+      return null;
+    }
+  }
+
+  /**
+   * Imports a version's modules in the deployment's environment and analyzes them as a push's
+   * `start_push` does. Throws PushError with the deployment's code and message.
+   */
+  private async load(
+    version: string,
+    manifest: CodeManifest,
+    modules: ModuleConfig[],
+    variables: Record<string, string>,
+  ): Promise<LoadedCode> {
+    const dir = this.deps.store.dir(version);
+    const maps = new SourceMaps(dir);
+    for (const bundle of modules) maps.add(bundle.path, bundle.source, bundle.sourceMap);
+    const { scope } = this.deps;
+    try {
+      let definition: DefinitionMetadata = {
+        path: "",
+        definitionType: { type: "app" },
+        childComponents: [],
+        httpMounts: {},
+        httpPrefix: null,
+        exports: { type: "branch", branch: [] },
+      };
+      if (manifest.definition !== null) {
+        const namespace = await this.importModule(dir, manifest.definition.path, "convex.config.js");
+        definition = parseAppDefinition(namespace.default);
+      }
+      let schema: DatabaseSchemaJson | null = null;
+      let schemaObject: SchemaLike | null = null;
+      if (manifest.schema !== null) {
+        const namespace = await this.importModule(dir, manifest.schema.path, "schema.js");
+        const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;
+        if (typeof exported?.export !== "function") {
+          throw new PushError(
+            "InvalidSchema",
+            "Hit an error while evaluating your schema:\nThe default export of schema.ts must be `defineSchema(...)`.",
+          );
+        }
+        try {
+          schema = parseSchema(scope.run(() => exported.export!()));
+        } catch (error) {
+          if (error instanceof PushError) {
+            throw new PushError(error.code, `Hit an error while evaluating your schema:\n${error.message}`);
+          }
+          throw new PushError("InvalidSchema", `Hit an error while evaluating your schema:\n${describeJsError(error)}`);
+        }
+        schemaObject = exported;
+      }
+      const hasAuthConfig = manifest.modules.some((bundle) => bundle.path === AUTH_CONFIG);
+      const authInfo = hasAuthConfig ? await this.evaluateAuthConfig(dir, variables, "") : [];
+      const analysis: Record<string, AnalyzedModule> = {};
+      const engineModules: Modules = {};
+      for (const bundle of manifest.modules) {
+        if (bundle.path.startsWith("_deps/") || bundle.path === AUTH_CONFIG) continue;
+        const namespace = await this.importModule(dir, bundle.path, bundle.path);
+        analysis[bundle.path] = analyzeModule(bundle.path, namespace, maps);
+        engineModules[`./${bundle.path}`] = () => Promise.resolve(namespace);
+      }
+      // A deployment reports the auth config as a module with nothing in it.
+      if (hasAuthConfig) analysis[AUTH_CONFIG] = { functions: [], httpRoutes: null, cronSpecs: null, sourceMapped: null };
+      const sortedAnalysis = Object.fromEntries(
+        Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b)),
+      );
+      return {
+        version,
+        maps,
+        engineCode: { modules: engineModules, schema: schemaObject },
+        analysis: sortedAnalysis,
+        schema,
+        definition,
+        authInfo,
+        hasAuthConfig,
+      };
+    } catch (error) {
+      maps.dispose();
+      throw error;
+    }
+  }
+
+  private async importModule(dir: string, modulePath: string, label: string): Promise<Record<string, unknown>> {
+    try {
+      return (await this.deps.scope.run(() => import(moduleUrl(dir, modulePath)))) as Record<string, unknown>;
+    } catch (error) {
+      throw new PushError(
+        "InvalidModules",
+        `Loading the pushed modules encountered the following\n    error:\nFailed to analyze ${label}: ${describeJsError(error)}`,
+      );
+    }
+  }
+
+  /** Evaluates `auth.config.js` with `variables`, where reading an unset one fails as on a deployment. */
+  private async evaluateAuthConfig(dir: string, variables: Record<string, string>, explanation: string): Promise<AuthInfo[]> {
+    let missing: PushError | null = null;
+    this.authEvaluations += 1;
+    const url = moduleUrl(dir, AUTH_CONFIG, `?evaluation=${this.authEvaluations}`);
+    let namespace: Record<string, unknown>;
+    try {
+      namespace = (await this.deps.scope.runStrict(
+        variables,
+        (name) =>
+          (missing = new PushError(
+            "AuthConfigMissingEnvironmentVariable",
+            `Environment variable ${name} is used in auth config file but its value was not set`,
+          )),
+        () => import(url),
+      )) as Record<string, unknown>;
+    } catch (error) {
+      if (missing !== null) throw missing;
+      const description = describeJsError(error);
+      throw new PushError("InvalidAuthConfig", `${explanation || "The pushed auth config is invalid"}: ${description}`);
+    }
+    try {
+      return parseAuthConfig(namespace.default);
+    } catch (error) {
+      if (error instanceof PushError && explanation !== "") {
+        throw new PushError(error.code, error.message.replace("The pushed auth config is invalid", explanation));
+      }
+      throw error;
+    }
+  }
+
+  /** `POST /api/deploy2/start_push` (and `evaluate_push` with `evaluateOnly`). */
+  async startPush(body: unknown, options: { evaluateOnly?: boolean } = {}): Promise<Record<string, unknown>> {
+    return await this.serialized(async () => {
+      const receivedAt = performance.now();
+      const request = parseStartPush(body);
+      const { store } = this.deps;
+      const active = store.active;
+      const previousModules = active === null ? [] : store.manifest(active.version).modules;
+      const previousHashes = new Map(previousModules.map((bundle) => [bundle.path, bundle.sha256]));
+      // Unchanged modules come from the live code, as a deployment takes them from its storage.
+      const unchanged = request.unchangedModuleHashes.map((bundle): ModuleConfig => {
+        const stored = previousModules.find((candidate) => candidate.path === bundle.path);
+        if (active === null || stored === undefined) {
+          throw new PushError("MissingExistingModule", "Could not find existing unchanged module.", 409);
+        }
+        if (stored.sha256 !== bundle.sha256) {
+          throw new PushError("ExistingModuleHashConflict", "Existing module hash does not match.", 409);
+        }
+        if (stored.environment !== bundle.environment) {
+          throw new PushError("ExistingModuleEnvConflict", "Existing module environment does not match.", 409);
+        }
+        return store.readModule(active.version, stored);
+      });
+      const runtime = [...request.changedModules, ...unchanged];
+      const paths = new Set<string>();
+      for (const bundle of runtime) {
+        if (paths.has(bundle.path)) throw new PushError("InvalidConfig", `Module ${bundle.path} was pushed twice`);
+        paths.add(bundle.path);
+      }
+      const toStored = (bundle: ModuleConfig): StoredModule => ({
+        path: bundle.path,
+        sha256: moduleHash(bundle),
+        environment: bundle.environment,
+      });
+      const schemaModule = request.schema === null ? null : { ...request.schema, path: "schema.js" };
+      const definitionModule = request.definition === null ? null : { ...request.definition, path: "convex.config.js" };
+      if (paths.has("schema.js") || paths.has("convex.config.js")) {
+        throw new PushError("InvalidConfig", "schema.js and convex.config.js are not runtime modules");
+      }
+      const manifest: CodeManifest = {
+        modules: runtime.map(toStored).sort((a, b) => byCodePoint(a.path, b.path)),
+        schema: schemaModule === null ? null : toStored(schemaModule),
+        definition: definitionModule === null ? null : toStored(definitionModule),
+      };
+      const version = store.createVersion();
+      let loaded: LoadedCode;
+      try {
+        const all = [
+          ...runtime,
+          ...(schemaModule === null ? [] : [schemaModule]),
+          ...(definitionModule === null ? [] : [definitionModule]),
+        ];
+        store.writeModules(version, all, active === null ? undefined : { version: active.version, hashes: previousHashes });
+        store.writeManifest(version, manifest);
+        loaded = await this.load(version, manifest, all, this.deps.scope.variables());
+      } catch (error) {
+        store.remove(version);
+        throw error;
+      }
+
+      const schemaUnchanged =
+        loaded.schema !== null && JSON.stringify(loaded.schema) === JSON.stringify(active?.schema ?? null);
+      const schemaId = loaded.schema === null ? null : schemaUnchanged ? (active?.schemaId ?? newId()) : newId();
+      const indexDiff = diffIndexes(active?.schema ?? null, loaded.schema);
+      const schemaStatus = await this.checkData(loaded.schema, active?.schema ?? null);
+      const seed = randomBytes(32).toString("base64");
+      const timestampNs = (BigInt(Date.now()) * 1_000_000n).toString();
+      const next: ActiveCode = {
+        version,
+        functions: request.functions,
+        udfServerVersion: request.udfServerVersion,
+        udfConfig: { seed, timestampNs },
+        nodeVersion: request.nodeVersion,
+        schemaId,
+        analysis: loaded.analysis,
+        schema: loaded.schema,
+        definition: loaded.definition,
+        authInfo: loaded.authInfo,
+      };
+      const id = `push-${version}`;
+      const environmentVariables = this.deps.scope.variables();
+      const keep = !request.dryRun && options.evaluateOnly !== true;
+      if (keep) {
+        this.pending.set(id, {
+          id,
+          loaded,
+          active: next,
+          modules: manifest.modules,
+          schemaStatus,
+          indexDiff,
+          environmentVariables,
+          dryRun: request.dryRun,
+          receivedAt,
+        });
+        this.latestSchemaId = schemaId;
+        this.dropOldPending();
+      } else {
+        loaded.maps.dispose();
+        store.remove(version);
+      }
+      const schemaChange = {
+        allocatedComponentIds: {},
+        schemaIds: { "": schemaId },
+        indexDiffs: { "": indexDiff },
+      };
+      if (options.evaluateOnly === true) return { schemaChange };
+      const timings = { startPush: performance.now() - receivedAt };
+      this.lastStart = { id, startPush: timings.startPush, receivedAt };
+      const routes = loaded.analysis["http.js"]?.httpRoutes ?? null;
+      return {
+        environmentVariables,
+        externalDepsId: null,
+        componentDefinitionPackages: {
+          "": {
+            storageKey: id,
+            sha256: moduleHash({ source: JSON.stringify(manifest) }),
+            externalDepsPackageId: null,
+            packageSize: { zippedSizeBytes: 0, unzippedSizeBytes: 0 },
+            nodeVersion: request.nodeVersion,
+          },
+        },
+        appAuth: loaded.authInfo,
+        analysis: {
+          "": {
+            definition: loaded.definition,
+            schema: loaded.schema,
+            functions: loaded.analysis,
+            udfConfig: {
+              serverVersion: request.udfServerVersion,
+              importPhaseRngSeed: { $bytes: seed },
+              importPhaseUnixTimestamp: int64Json(BigInt(timestampNs)),
+            },
+          },
+        },
+        app: {
+          definitionPath: "",
+          componentPath: "",
+          httpPrefix: null,
+          args: {},
+          env: {},
+          childComponents: {},
+          httpRoutes: {
+            httpModuleRoutes: routes === null ? null : routes.map((route: HttpRoute) => route.route),
+            mounts: [],
+          },
+          exports: exportTree(loaded.analysis),
+        },
+        schemaChange,
+      };
+    });
+  }
+
+  private lastStart: { id: string; startPush: number; receivedAt: number } | null = null;
+
+  private dropOldPending(): void {
+    while (this.pending.size > MAX_PENDING_PUSHES) {
+      const [oldest] = this.pending.values();
+      if (oldest === undefined) return;
+      this.pending.delete(oldest.id);
+      oldest.loaded.maps.dispose();
+      this.deps.store.remove(oldest.active.version);
+    }
+  }
+
+  /**
+   * Checks every stored document of the schema's tables against it, as a deployment's schema
+   * validation does before a schema becomes active. Tables whose validator an enforced schema
+   * already held are not walked again.
+   */
+  private async checkData(schema: DatabaseSchemaJson | null, enforced: DatabaseSchemaJson | null): Promise<SchemaStatus> {
+    if (schema === null || !schema.schemaValidation) return { type: "complete" };
+    const failure = await this.deps.engine.transaction(() => this.findViolation(schema, enforced));
+    return failure ?? { type: "complete" };
+  }
+
+  private findViolation(
+    schema: DatabaseSchemaJson,
+    enforced: DatabaseSchemaJson | null,
+  ): Extract<SchemaStatus, { type: "failed" }> | null {
+    if (!schema.schemaValidation) return null;
+    for (const table of schema.tables) {
+      if (table.documentType === null || table.documentType.type === "any") continue;
+      const before = enforced?.schemaValidation === true ? enforced.tables.find((t) => t.tableName === table.tableName) : undefined;
+      if (before !== undefined && JSON.stringify(before.documentType) === JSON.stringify(table.documentType)) continue;
+      for (const document of this.deps.engine.internals.committedDocuments(table.tableName)) {
+        const { _id, _creationTime, ...fields } = document;
+        void _creationTime;
+        try {
+          checkValue(table.documentType, fields as Record<string, Value>);
+        } catch (error) {
+          if (!(error instanceof ValidationFailure)) throw error;
+          return {
+            type: "failed",
+            error: `Document with ID "${String(_id)}" in table "${table.tableName}" does not match the schema: ${error.message}`,
+            componentPath: "",
+            tableName: table.tableName,
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** `POST /api/deploy2/wait_for_schema`. */
+  async waitForSchema(body: unknown): Promise<SchemaStatus> {
+    const schemaIds = isRecord(body) && isRecord(body.schemaChange) ? body.schemaChange.schemaIds : undefined;
+    const schemaId = isRecord(schemaIds) ? schemaIds[""] : undefined;
+    if (schemaId === null || schemaId === undefined) return { type: "complete" };
+    if (typeof schemaId !== "string") throw new PushError("InvalidSchemaId", "Invalid schema id");
+    const push = [...this.pending.values()].find((candidate) => candidate.active.schemaId === schemaId);
+    if (push !== undefined) {
+      // Another push's schema replaced this one while it waited.
+      if (this.latestSchemaId !== schemaId) return { type: "raceDetected" };
+      return push.schemaStatus;
+    }
+    if (this.active?.schemaId === schemaId) return { type: "complete" };
+    return { type: "raceDetected" };
+  }
+
+  /** `POST /api/deploy2/finish_push`: makes a started push live. */
+  async finishPush(body: unknown): Promise<Record<string, unknown>> {
+    const startPush = isRecord(body) && isRecord(body.startPush) ? body.startPush : null;
+    if (startPush === null) throw new PushError("InvalidConfig", "finish_push needs the start_push response");
+    const empty = { authDiff: { added: [], removed: [] }, definitionDiffs: {}, componentDiffs: {} };
+    if (isRecord(body) && body.dryRun === true) return empty;
+    return await this.serialized(async () => {
+      const began = performance.now();
+      const packages = isRecord(startPush.componentDefinitionPackages) ? startPush.componentDefinitionPackages : {};
+      const root = packages[""];
+      const id = isRecord(root) && typeof root.storageKey === "string" ? root.storageKey : "";
+      const push = this.pending.get(id);
+      if (push === undefined) {
+        throw new PushError(
+          "PushNotFound",
+          "This push is unknown to the local Convex server (it restarted, or a newer push replaced it): push again.",
+        );
+      }
+      const environmentVariables = this.deps.scope.variables();
+      if (JSON.stringify(environmentVariables) !== JSON.stringify(push.environmentVariables)) {
+        throw new PushError("RaceDetected", "Environment variables have changed during push");
+      }
+      const missing = requiredEnvVars(push.loaded.definition).filter((name) => !(name in environmentVariables));
+      if (missing.length > 0) {
+        throw new PushError(
+          "MissingEnvironmentVariables",
+          `Required environment variables are not set: ${missing.join(", ")}. Set them in the Convex dashboard or CLI before pushing.`,
+        );
+      }
+      if (push.schemaStatus.type === "failed") {
+        throw new PushError("SchemaValidationFailed", `Schema validation failed: ${push.schemaStatus.error}`);
+      }
+      const previous = this.active;
+      const previousLoaded = this.loaded;
+      const { engine, store } = this.deps;
+      await engine.replaceCode(push.loaded.engineCode, {
+        sourceDir: store.codeRoot,
+        // Documents written since start_push are checked too, in the swap's transaction.
+        check: () => {
+          const violation = this.findViolation(push.active.schema ?? { tables: [], schemaValidation: false }, previous?.schema ?? null);
+          if (violation !== null) throw new PushError("SchemaValidationFailed", `Schema validation failed: ${violation.error}`);
+        },
+      });
+      this.loaded = push.loaded;
+      this.pending.delete(id);
+      this.deps.verifier.setProviders(providersFromAuthInfo(push.active.authInfo));
+      store.setActive(push.active);
+      // Older code is no longer needed: pending pushes keep theirs.
+      store.prune([push.active.version, ...[...this.pending.values()].map((p) => p.active.version)]);
+      if (previousLoaded !== null && previousLoaded !== push.loaded) previousLoaded.maps.dispose();
+      await this.deps.scheduler.startCrons();
+      this.deps.refreshAll();
+
+      const authKey = (info: AuthInfo) => JSON.stringify(info);
+      const before = new Set((previous?.authInfo ?? []).map(authKey));
+      const after = new Set(push.active.authInfo.map(authKey));
+      const previousPaths = new Set(previous === null ? [] : Object.keys(previous.analysis));
+      const nextPaths = new Set(Object.keys(push.active.analysis));
+      const finished = performance.now();
+      this.lastTimings = {
+        startPush: this.lastStart?.id === id ? this.lastStart.startPush : NaN,
+        finishPush: finished - began,
+        total: finished - push.receivedAt,
+      };
+      const schemaChanged = (previous?.schemaId ?? null) !== push.active.schemaId;
+      return {
+        authDiff: { added: [...after].filter((a) => !before.has(a)), removed: [...before].filter((a) => !after.has(a)) },
+        definitionDiffs: { "": {} },
+        componentDiffs: {
+          "": {
+            diffType: { type: previous === null ? "create" : "modify" },
+            moduleDiff: {
+              added: [...nextPaths].filter((p) => !previousPaths.has(p)),
+              removed: [...previousPaths].filter((p) => !nextPaths.has(p)),
+            },
+            udfConfigDiff:
+              previous !== null && previous.udfServerVersion === push.active.udfServerVersion
+                ? null
+                : { previous_version: previous?.udfServerVersion ?? "", next_version: push.active.udfServerVersion },
+            cronDiff: cronDiff(cronsOf(previous?.analysis), cronsOf(push.active.analysis)),
+            indexDiff: push.indexDiff,
+            schemaDiff: schemaChanged
+              ? { previous_schema: previous?.schemaId ?? null, next_schema: push.active.schemaId }
+              : null,
+          },
+        },
+      };
+    });
+  }
+
+  /** `POST /api/deploy2/evaluate_schema`: what a push's schema would do to the stored data. */
+  async evaluateSchema(body: unknown): Promise<Record<string, unknown>> {
+    const request = parseStartPush(body);
+    const active = this.active;
+    if (request.schema === null) return { componentSchemaEvaluations: {}, newComponentDefinitions: [] };
+    // Evaluated in a code directory of its own, thrown away afterwards.
+    const { store } = this.deps;
+    const version = store.createVersion();
+    let schema: DatabaseSchemaJson | null;
+    try {
+      const bundle = { ...request.schema, path: "schema.js" };
+      store.writeModules(version, [bundle]);
+      const manifest: CodeManifest = { modules: [], schema: { path: "schema.js", sha256: "", environment: "isolate" }, definition: null };
+      const loaded = await this.load(version, manifest, [bundle], this.deps.scope.variables());
+      loaded.maps.dispose();
+      schema = loaded.schema;
+    } finally {
+      store.remove(version);
+    }
+    const enforced = active?.schema ?? null;
+    const diff = diffIndexes(enforced, schema);
+    const counts = (table: string) => this.deps.engine.internals.committedDocuments(table);
+    const tables = (schema?.tables ?? []).map((table) => {
+      const documents = counts(table.tableName);
+      const before = enforced?.tables.find((t) => t.tableName === table.tableName);
+      const same =
+        enforced?.schemaValidation === true &&
+        before !== undefined &&
+        JSON.stringify(before.documentType) === JSON.stringify(table.documentType);
+      return {
+        name: table.tableName,
+        outcome: !schema!.schemaValidation || table.documentType === null ? "notValidated" : same ? "supersetOfEnforced" : "mustWalk",
+        numDocs: documents.length,
+        sizeBytes: documents.reduce((sum, doc) => sum + JSON.stringify(doc, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).length, 0),
+      };
+    });
+    const change = new Map<string, string>();
+    for (const index of diff.added_indexes) change.set(index.name, "added");
+    for (const index of diff.enabled_indexes) change.set(index.name, "enabled");
+    for (const index of diff.disabled_indexes) change.set(index.name, "disabled");
+    const indexes = [...indexConfigs(schema).values()].map((index) => {
+      const kind = change.get(index.name) ?? "identical";
+      const numDocs = counts(index.name.split(".")[0]!).length;
+      return { ...index, change: kind, needsBackfill: kind === "added" || kind === "enabled", numDocs };
+    });
+    for (const index of diff.removed_indexes) {
+      if (!indexes.some((candidate) => candidate.name === index.name)) {
+        indexes.push({ ...index, change: "dropped", needsBackfill: false, numDocs: counts(index.name.split(".")[0]!).length });
+      }
+    }
+    return {
+      componentSchemaEvaluations: {
+        "": {
+          definitionPath: "",
+          schemaValidation: schema?.schemaValidation ?? false,
+          tables,
+          indexes,
+          discardedStagedValidators: [],
+        },
+      },
+      newComponentDefinitions: [],
+    };
+  }
+
+  /** `POST /api/get_config_hashes`. */
+  configHashes(): Record<string, unknown> {
+    const active = this.active;
+    const modules = active === null ? [] : this.deps.store.manifest(active.version).modules;
+    return {
+      config: { functions: active?.functions ?? "convex/", authInfo: active?.authInfo ?? [] },
+      moduleHashes: modules.map((bundle) => ({ path: bundle.path, hash: bundle.sha256, environment: bundle.environment })),
+      udfServerVersion: active?.udfServerVersion ?? null,
+      nodeVersion: active?.nodeVersion ?? null,
+    };
+  }
+
+  /** `POST /api/get_config`: the live code itself. */
+  config(): Record<string, unknown> {
+    const active = this.active;
+    const modules =
+      active === null
+        ? []
+        : this.deps.store.manifest(active.version).modules.map((bundle) => this.deps.store.readModule(active.version, bundle));
+    return {
+      config: { functions: active?.functions ?? "convex/", authInfo: active?.authInfo ?? [] },
+      modules,
+      udfServerVersion: active?.udfServerVersion ?? null,
+      nodeVersion: active?.nodeVersion ?? null,
+    };
+  }
+
+  /**
+   * `POST /api/update_environment_variables`: applies the changes as one, after checking them as a
+   * deployment does (names, sizes, limits, built-in names, required variables) and evaluating the
+   * auth config with the new values. Every live query runs again; modules load again so
+   * module-level code sees the new values.
+   */
+  async updateEnvironmentVariables(body: unknown): Promise<void> {
+    const changes = isRecord(body) && Array.isArray(body.changes) ? (body.changes as unknown[]) : null;
+    if (changes === null) throw new PushError("InvalidRequest", "Expected {changes: [{name, value}]}");
+    await this.serialized(async () => {
+      const next = this.deps.scope.variables();
+      const parsed = changes.map((change) => {
+        if (!isRecord(change) || typeof change.name !== "string") {
+          throw new PushError("InvalidRequest", "Each change needs a name");
+        }
+        if (change.value !== undefined && change.value !== null && typeof change.value !== "string") {
+          throw new PushError("InvalidRequest", "A value must be a string");
+        }
+        return { name: change.name, value: typeof change.value === "string" ? change.value : null };
+      });
+      try {
+        for (const { name, value } of parsed) {
+          if (value === null) {
+            delete next[name];
+            continue;
+          }
+          checkEnvVarName(name);
+          checkEnvVarValue(value);
+          if ((SYSTEM_ENV_VAR_NAMES as readonly string[]).includes(name)) {
+            throw new EnvVarError(
+              "EnvVarNameForbidden",
+              `Environment variable with name "${name}" is built-in and cannot be overridden`,
+            );
+          }
+          next[name] = value;
+        }
+        checkEnvVarSet(next);
+      } catch (error) {
+        if (error instanceof EnvVarError) throw new PushError(error.code, error.message);
+        throw error;
+      }
+      const unset = parsed.filter((change) => change.value === null).map((change) => change.name);
+      const blocked = requiredEnvVars(this.active?.definition ?? null).filter((name) => unset.includes(name));
+      if (blocked.length > 0) {
+        throw new PushError(
+          "RequiredEnvironmentVariable",
+          `Cannot delete required environment variables: ${blocked.join(", ")}. These are declared as required in the app definition.`,
+        );
+      }
+      const loaded = this.loaded;
+      let providers: AuthInfo[] | null = null;
+      if (loaded?.hasAuthConfig === true) {
+        providers = await this.evaluateAuthConfig(
+          this.deps.store.dir(loaded.version),
+          next,
+          "This change would make the auth config invalid",
+        );
+      }
+      this.deps.store.setEnvironmentVariables(next);
+      this.deps.scope.set(next);
+      if (providers !== null) {
+        this.deps.verifier.setProviders(providersFromAuthInfo(providers));
+        const active = this.active;
+        if (active !== null) this.deps.store.setActive({ ...active, authInfo: providers });
+      }
+      await this.reloadModules();
+      this.deps.engine.invalidateAll();
+      this.deps.refreshAll();
+    });
+  }
+
+  /** Loads the live code again from a fresh copy of its directory, so module-level code runs again. */
+  private async reloadModules(): Promise<void> {
+    const active = this.active;
+    const current = this.loaded;
+    if (active === null || current === null) return;
+    const { store } = this.deps;
+    const version = store.relink(active.version);
+    try {
+      const manifest = store.manifest(version);
+      const modules = [...manifest.modules, manifest.schema, manifest.definition]
+        .filter((bundle): bundle is StoredModule => bundle !== null)
+        .map((bundle) => store.readModule(version, bundle));
+      const loaded = await this.load(version, manifest, modules, this.deps.scope.variables());
+      await this.deps.engine.replaceCode(loaded.engineCode, { sourceDir: store.codeRoot });
+      this.loaded = loaded;
+      store.setActive({ ...active, version });
+      store.prune([version, ...[...this.pending.values()].map((p) => p.active.version)]);
+      current.maps.dispose();
+    } catch (error) {
+      store.remove(version);
+      this.deps.log(`local Convex server: the code did not load again with the new variables: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The system queries the CLI runs (convex-backend npm-packages/system-udfs/convex/_system):
+   * the value, and the tables whose writes change it. Null for any other path.
+   */
+  systemQuery(udfPath: string, args: Record<string, Value>): { value: JSONValue; tables: string[] } | null {
+    const { engine, scope } = this.deps;
+    switch (udfPath) {
+      case "_system/cli/queryEnvironmentVariables:default": {
+        const variables = scope.variables();
+        return {
+          value: Object.entries(variables).map(([name, value], i) => ({
+            _id: `${i + 1}_environment_variables`,
+            _creationTime: 0,
+            name,
+            value,
+          })),
+          tables: [],
+        };
+      }
+      case "_system/cli/queryEnvironmentVariables:get": {
+        const name = typeof args.name === "string" ? args.name : "";
+        const value = scope.env[name];
+        return { value: value === undefined ? null : { name, value }, tables: [] };
+      }
+      case "_system/cli/convexUrl:cloudUrl":
+        return { value: this.deps.cloudUrl, tables: [] };
+      case "_system/frontend/components:list":
+        return {
+          value: [{ id: "root", name: null, path: "", args: {}, state: "active", httpPrefix: null }],
+          tables: [],
+        };
+      case "_system/cli/modules:apiSpec":
+        return { value: this.apiSpec(), tables: [] };
+      case "_system/cli/queryTable:default": {
+        const table = typeof args.tableName === "string" ? args.tableName : "";
+        return { value: engine.tableWrites(table), tables: [table] };
+      }
+      case "_system/cli/tableSize:default": {
+        const table = typeof args.tableName === "string" ? args.tableName : "";
+        return { value: engine.internals.committedDocuments(table).length, tables: [table] };
+      }
+      case "_system/cli/tables:default": {
+        const tables = engine.internals.tables().filter((name) => !name.startsWith("_")).sort(byCodePoint);
+        return {
+          value: { page: tables.map((name) => ({ name })), isDone: true, continueCursor: "end" },
+          tables,
+        };
+      }
+      case "_system/cli/tableData:default": {
+        const table = typeof args.table === "string" ? args.table : "";
+        const options = (isRecord(args.paginationOpts) ? args.paginationOpts : {}) as { numItems?: unknown; cursor?: unknown };
+        const documents = [...engine.internals.committedDocuments(table)].sort(
+          (a, b) => Number(a._creationTime) - Number(b._creationTime),
+        );
+        if (args.order === "desc") documents.reverse();
+        const start = typeof options.cursor === "string" ? Number(options.cursor) || 0 : 0;
+        const count = typeof options.numItems === "number" ? options.numItems : 100;
+        const page = documents.slice(start, start + count);
+        return {
+          value: {
+            page: page.map((doc) => convexToJson(doc)),
+            isDone: start + count >= documents.length,
+            continueCursor: String(start + page.length),
+          },
+          tables: [table],
+        };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private apiSpec(): JSONValue[] {
+    const spec: JSONValue[] = [];
+    for (const [modulePath, bundle] of Object.entries(this.loaded?.analysis ?? {})) {
+      for (const fn of bundle.functions) {
+        spec.push({
+          identifier: `${modulePath}:${fn.name}`,
+          functionType: fn.udfType,
+          visibility: fn.visibility ?? { kind: "public" },
+          args: JSON.parse(fn.args ?? '{"type":"any"}') as JSONValue,
+          returns: JSON.parse(fn.returns ?? '{"type":"any"}') as JSONValue,
+        });
+      }
+      for (const route of bundle.httpRoutes ?? []) {
+        spec.push({ functionType: "HttpAction", method: route.route.method, path: route.route.path });
+      }
+    }
+    return spec;
+  }
+}
