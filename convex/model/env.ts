@@ -1,6 +1,6 @@
-// Deployment variables are read from `process.env`, not `env` from `_generated/server`: a push
-// regenerates that as a typed `Env` holding only the variables declared in `convex.config.ts`, and the
-// CLI's type-check then stops the push. `npm run typecheck:deployment` checks against that codegen.
+// Deployment variables are read from `process.env`, not `env` from `_generated/server`: there `env` is a
+// typed `Env` holding only the variables declared in `convex.config.ts` (the committed codegen is a
+// push's, so `npm run typecheck` and the CLI's own check before a push both refuse other names).
 
 /** What a configuration problem looks like to the operator: what is wrong and the command to fix it. */
 export type ConfigProblem = { variable: string; message: string };
