@@ -118,10 +118,14 @@ function has(object: object, property: string): boolean {
 function exported(value: unknown, method: "exportArgs" | "exportReturns", where: string): string | null {
   const fn = (value as Record<string, unknown>)[method];
   if (fn === undefined) return null;
-  if (typeof fn !== "function") throw new PushError("InvalidModules", `${where}.${method} is not a function or \`undefined\`.`);
+  if (typeof fn !== "function")
+    throw new PushError("InvalidModules", `${where}.${method} is not a function or \`undefined\`.`);
   const result: unknown = (fn as () => unknown).call(value);
   if (typeof result !== "string") {
-    throw new PushError("InvalidModules", `Invalid ${method} return value: ${where}.${method}() didn't return a string.`);
+    throw new PushError(
+      "InvalidModules",
+      `Invalid ${method} return value: ${where}.${method}() didn't return a string.`,
+    );
   }
   try {
     return method === "exportArgs" ? argsValidatorString(result) : returnsValidatorString(result);
@@ -148,7 +152,11 @@ function sortByPosition<T extends { pos: SourcePosition | null }>(items: T[]): T
 }
 
 /** The functions, routes and cron jobs of one module, as a deployment's analysis reports them. */
-export function analyzeModule(modulePath: string, namespace: Record<string, unknown>, maps: SourceMaps): AnalyzedModule {
+export function analyzeModule(
+  modulePath: string,
+  namespace: Record<string, unknown>,
+  maps: SourceMaps,
+): AnalyzedModule {
   const functions: AnalyzedFunction[] = [];
   for (const name of Object.keys(namespace).sort(byCodePoint)) {
     const value = namespace[name];
@@ -197,9 +205,7 @@ export function analyzeModule(modulePath: string, namespace: Record<string, unkn
     httpRoutes: sortedRoutes,
     cronSpecs,
     sourceMapped:
-      sourceIndex === null
-        ? null
-        : { sourceIndex, functions: sortedFunctions, httpRoutes: sortedRoutes, cronSpecs },
+      sourceIndex === null ? null : { sourceIndex, functions: sortedFunctions, httpRoutes: sortedRoutes, cronSpecs },
   };
 }
 
@@ -306,7 +312,12 @@ function cronSchedule(schedule: Record<string, unknown>, identifier: string): Re
       return { type: "weekly", dayOfWeek: day, hourUTC: hour(schedule.hourUTC), minuteUTC: minute(schedule.minuteUTC) };
     }
     case "monthly":
-      return { type: "monthly", day: schedule.day, hourUTC: hour(schedule.hourUTC), minuteUTC: minute(schedule.minuteUTC) };
+      return {
+        type: "monthly",
+        day: schedule.day,
+        hourUTC: hour(schedule.hourUTC),
+        minuteUTC: minute(schedule.minuteUTC),
+      };
     case "cron":
       return { type: "cron", cronExpr: schedule.cron };
     default:
@@ -355,7 +366,10 @@ function databaseIndexes(table: string, raw: unknown, staged: boolean): IndexJso
         );
       }
       if (fields.some((field) => field.split(".").some((part) => part.startsWith("_")))) {
-        throw new PushError("IndexFieldNameReserved", "Reserved fields (starting with `_`) are not allowed in indexes.");
+        throw new PushError(
+          "IndexFieldNameReserved",
+          "Reserved fields (starting with `_`) are not allowed in indexes.",
+        );
       }
       if (new Set(fields).size !== fields.length) {
         const duplicate = fields.find((field, i) => fields.indexOf(field) !== i)!;
@@ -436,7 +450,10 @@ export function parseSchema(exportedText: string): DatabaseSchemaJson {
     ].map((index) => index.indexDescriptor);
     const duplicate = names.find((index, i) => names.indexOf(index) !== i);
     if (duplicate !== undefined) {
-      throw new PushError("IndexNamesNotUnique", `Table "${name}" has two or more definitions of index "${duplicate}".`);
+      throw new PushError(
+        "IndexNamesNotUnique",
+        `Table "${name}" has two or more definitions of index "${duplicate}".`,
+      );
     }
     const byFields = new Map<string, string>();
     for (const index of [...definition.indexes, ...definition.stagedDbIndexes]) {
@@ -462,8 +479,10 @@ export function parseSchema(exportedText: string): DatabaseSchemaJson {
 
 /** The providers of an `auth.config.js` default export, as a deployment keeps them. */
 export function parseAuthConfig(config: unknown): AuthInfo[] {
-  const invalid = (detail: string) => new PushError("InvalidAuthConfig", `The pushed auth config is invalid: ${detail}`);
-  if (typeof config !== "object" || config === null) throw invalid("auth.config.ts must export a config object by default");
+  const invalid = (detail: string) =>
+    new PushError("InvalidAuthConfig", `The pushed auth config is invalid: ${detail}`);
+  if (typeof config !== "object" || config === null)
+    throw invalid("auth.config.ts must export a config object by default");
   const providers = (config as { providers?: unknown }).providers;
   if (!Array.isArray(providers)) throw invalid("`providers` must be an array");
   return providers.map((provider: unknown, index): AuthInfo => {

@@ -190,7 +190,11 @@ export class CodeStore {
    * Writes modules into `version`: each one (and its source map) as a file, or as a hard link to
    * the same module of `reuse` (a version written earlier) when its hash matches.
    */
-  writeModules(version: string, modules: ModuleConfig[], reuse?: { version: string; hashes: Map<string, string> }): void {
+  writeModules(
+    version: string,
+    modules: ModuleConfig[],
+    reuse?: { version: string; hashes: Map<string, string> },
+  ): void {
     const dir = this.dir(version);
     for (const bundle of modules) {
       checkModulePath(bundle.path);

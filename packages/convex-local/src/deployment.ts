@@ -191,7 +191,8 @@ function parseStartPush(body: unknown): StartPushRequest {
   return {
     dryRun: body.dryRun === true,
     functions: typeof body.functions === "string" ? body.functions : "convex/",
-    definition: app.definition === null || app.definition === undefined ? null : parseModule(app.definition, "definition"),
+    definition:
+      app.definition === null || app.definition === undefined ? null : parseModule(app.definition, "definition"),
     schema: app.schema === null || app.schema === undefined ? null : parseModule(app.schema, "schema"),
     changedModules: app.changedModules.map((bundle: unknown, i) => parseModule(bundle, `changedModules[${i}]`)),
     unchangedModuleHashes: unchanged,
@@ -205,7 +206,8 @@ function indexConfigs(schema: DatabaseSchemaJson | null): Map<string, IndexConfi
   for (const table of schema?.tables ?? []) {
     const add = (name: string, config: { type: string; staged: boolean; [field: string]: unknown }) =>
       configs.set(`${table.tableName}.${name}`, { name: `${table.tableName}.${name}`, ...config });
-    for (const index of table.indexes) add(index.indexDescriptor, { type: "database", fields: index.fields, staged: false });
+    for (const index of table.indexes)
+      add(index.indexDescriptor, { type: "database", fields: index.fields, staged: false });
     for (const index of table.stagedDbIndexes) {
       add(index.indexDescriptor, { type: "database", fields: index.fields, staged: true });
     }
@@ -465,10 +467,9 @@ export class Deployment {
         engineModules[`./${bundle.path}`] = () => Promise.resolve(namespace);
       }
       // A deployment reports the auth config as a module with nothing in it.
-      if (hasAuthConfig) analysis[AUTH_CONFIG] = { functions: [], httpRoutes: null, cronSpecs: null, sourceMapped: null };
-      const sortedAnalysis = Object.fromEntries(
-        Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b)),
-      );
+      if (hasAuthConfig)
+        analysis[AUTH_CONFIG] = { functions: [], httpRoutes: null, cronSpecs: null, sourceMapped: null };
+      const sortedAnalysis = Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b)));
       return {
         version,
         maps,
@@ -497,7 +498,11 @@ export class Deployment {
   }
 
   /** Evaluates `auth.config.js` with `variables`, where reading an unset one fails as on a deployment. */
-  private async evaluateAuthConfig(dir: string, variables: Record<string, string>, explanation: string): Promise<AuthInfo[]> {
+  private async evaluateAuthConfig(
+    dir: string,
+    variables: Record<string, string>,
+    explanation: string,
+  ): Promise<AuthInfo[]> {
     let missing: PushError | null = null;
     this.authEvaluations += 1;
     const url = moduleUrl(dir, AUTH_CONFIG, `?evaluation=${this.authEvaluations}`);
@@ -579,7 +584,11 @@ export class Deployment {
           ...(schemaModule === null ? [] : [schemaModule]),
           ...(definitionModule === null ? [] : [definitionModule]),
         ];
-        store.writeModules(version, all, active === null ? undefined : { version: active.version, hashes: previousHashes });
+        store.writeModules(
+          version,
+          all,
+          active === null ? undefined : { version: active.version, hashes: previousHashes },
+        );
         store.writeManifest(version, manifest);
         loaded = await this.load(version, manifest, all, this.deps.scope.variables());
       } catch (error) {
@@ -696,7 +705,10 @@ export class Deployment {
    * validation does before a schema becomes active. Tables whose validator an enforced schema
    * already held are not walked again.
    */
-  private async checkData(schema: DatabaseSchemaJson | null, enforced: DatabaseSchemaJson | null): Promise<SchemaStatus> {
+  private async checkData(
+    schema: DatabaseSchemaJson | null,
+    enforced: DatabaseSchemaJson | null,
+  ): Promise<SchemaStatus> {
     if (schema === null || !schema.schemaValidation) return { type: "complete" };
     const failure = await this.deps.engine.transaction(() => this.findViolation(schema, enforced));
     return failure ?? { type: "complete" };
@@ -709,7 +721,8 @@ export class Deployment {
     if (!schema.schemaValidation) return null;
     for (const table of schema.tables) {
       if (table.documentType === null || table.documentType.type === "any") continue;
-      const before = enforced?.schemaValidation === true ? enforced.tables.find((t) => t.tableName === table.tableName) : undefined;
+      const before =
+        enforced?.schemaValidation === true ? enforced.tables.find((t) => t.tableName === table.tableName) : undefined;
       if (before !== undefined && JSON.stringify(before.documentType) === JSON.stringify(table.documentType)) continue;
       for (const document of this.deps.engine.internals.committedDocuments(table.tableName)) {
         const { _id, _creationTime, ...fields } = document;
@@ -785,8 +798,12 @@ export class Deployment {
         sourceDir: store.codeRoot,
         // Documents written since start_push are checked too, in the swap's transaction.
         check: () => {
-          const violation = this.findViolation(push.active.schema ?? { tables: [], schemaValidation: false }, previous?.schema ?? null);
-          if (violation !== null) throw new PushError("SchemaValidationFailed", `Schema validation failed: ${violation.error}`);
+          const violation = this.findViolation(
+            push.active.schema ?? { tables: [], schemaValidation: false },
+            previous?.schema ?? null,
+          );
+          if (violation !== null)
+            throw new PushError("SchemaValidationFailed", `Schema validation failed: ${violation.error}`);
         },
       });
       this.loaded = push.loaded;
@@ -812,7 +829,10 @@ export class Deployment {
       };
       const schemaChanged = (previous?.schemaId ?? null) !== push.active.schemaId;
       return {
-        authDiff: { added: [...after].filter((a) => !before.has(a)), removed: [...before].filter((a) => !after.has(a)) },
+        authDiff: {
+          added: [...after].filter((a) => !before.has(a)),
+          removed: [...before].filter((a) => !after.has(a)),
+        },
         definitionDiffs: { "": {} },
         componentDiffs: {
           "": {
@@ -848,7 +868,11 @@ export class Deployment {
     try {
       const bundle = { ...request.schema, path: "schema.js" };
       store.writeModules(version, [bundle]);
-      const manifest: CodeManifest = { modules: [], schema: { path: "schema.js", sha256: "", environment: "isolate" }, definition: null };
+      const manifest: CodeManifest = {
+        modules: [],
+        schema: { path: "schema.js", sha256: "", environment: "isolate" },
+        definition: null,
+      };
       const loaded = await this.load(version, manifest, [bundle], this.deps.scope.variables());
       loaded.maps.dispose();
       schema = loaded.schema;
@@ -867,9 +891,18 @@ export class Deployment {
         JSON.stringify(before.documentType) === JSON.stringify(table.documentType);
       return {
         name: table.tableName,
-        outcome: !schema!.schemaValidation || table.documentType === null ? "notValidated" : same ? "supersetOfEnforced" : "mustWalk",
+        outcome:
+          !schema!.schemaValidation || table.documentType === null
+            ? "notValidated"
+            : same
+              ? "supersetOfEnforced"
+              : "mustWalk",
         numDocs: documents.length,
-        sizeBytes: documents.reduce((sum, doc) => sum + JSON.stringify(doc, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).length, 0),
+        sizeBytes: documents.reduce(
+          (sum, doc) =>
+            sum + JSON.stringify(doc, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).length,
+          0,
+        ),
       };
     });
     const change = new Map<string, string>();
@@ -883,7 +916,12 @@ export class Deployment {
     });
     for (const index of diff.removed_indexes) {
       if (!indexes.some((candidate) => candidate.name === index.name)) {
-        indexes.push({ ...index, change: "dropped", needsBackfill: false, numDocs: counts(index.name.split(".")[0]!).length });
+        indexes.push({
+          ...index,
+          change: "dropped",
+          needsBackfill: false,
+          numDocs: counts(index.name.split(".")[0]!).length,
+        });
       }
     }
     return {
@@ -906,7 +944,11 @@ export class Deployment {
     const modules = active === null ? [] : this.deps.store.manifest(active.version).modules;
     return {
       config: { functions: active?.functions ?? "convex/", authInfo: active?.authInfo ?? [] },
-      moduleHashes: modules.map((bundle) => ({ path: bundle.path, hash: bundle.sha256, environment: bundle.environment })),
+      moduleHashes: modules.map((bundle) => ({
+        path: bundle.path,
+        hash: bundle.sha256,
+        environment: bundle.environment,
+      })),
       udfServerVersion: active?.udfServerVersion ?? null,
       nodeVersion: active?.nodeVersion ?? null,
     };
@@ -918,7 +960,9 @@ export class Deployment {
     const modules =
       active === null
         ? []
-        : this.deps.store.manifest(active.version).modules.map((bundle) => this.deps.store.readModule(active.version, bundle));
+        : this.deps.store
+            .manifest(active.version)
+            .modules.map((bundle) => this.deps.store.readModule(active.version, bundle));
     return {
       config: { functions: active?.functions ?? "convex/", authInfo: active?.authInfo ?? [] },
       modules,
@@ -1018,7 +1062,9 @@ export class Deployment {
       current.maps.dispose();
     } catch (error) {
       store.remove(version);
-      this.deps.log(`local Convex server: the code did not load again with the new variables: ${(error as Error).message}`);
+      this.deps.log(
+        `local Convex server: the code did not load again with the new variables: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -1064,7 +1110,10 @@ export class Deployment {
         return { value: engine.internals.committedDocuments(table).length, tables: [table] };
       }
       case "_system/cli/tables:default": {
-        const tables = engine.internals.tables().filter((name) => !name.startsWith("_")).sort(byCodePoint);
+        const tables = engine.internals
+          .tables()
+          .filter((name) => !name.startsWith("_"))
+          .sort(byCodePoint);
         return {
           value: { page: tables.map((name) => ({ name })), isDone: true, continueCursor: "end" },
           tables,
@@ -1072,7 +1121,10 @@ export class Deployment {
       }
       case "_system/cli/tableData:default": {
         const table = typeof args.table === "string" ? args.table : "";
-        const options = (isRecord(args.paginationOpts) ? args.paginationOpts : {}) as { numItems?: unknown; cursor?: unknown };
+        const options = (isRecord(args.paginationOpts) ? args.paginationOpts : {}) as {
+          numItems?: unknown;
+          cursor?: unknown;
+        };
         const documents = [...engine.internals.committedDocuments(table)].sort(
           (a, b) => Number(a._creationTime) - Number(b._creationTime),
         );

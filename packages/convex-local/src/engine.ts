@@ -292,7 +292,10 @@ export type EngineOptions = {
  * The deployment's system queries (`_system/…`, for admins only): the value, and the tables whose
  * writes change it; null when there is no such query.
  */
-export type SystemQueries = (udfPath: string, args: Record<string, Value>) => { value: JSONValue; tables: string[] } | null;
+export type SystemQueries = (
+  udfPath: string,
+  args: Record<string, Value>,
+) => { value: JSONValue; tables: string[] } | null;
 
 /** convex-test finds the deployment's root by its `_generated` directory; pushed code has none. */
 const GENERATED_MARKER: Modules = { "./_generated/api.js": () => Promise.resolve({}) };
@@ -523,7 +526,11 @@ export class Engine {
   private runSystemQuery(call: Parameters<Engine["query"]>[0], udfPath: string, baseKey: string): QueryResult {
     const answer = call.publicOnly ? null : (this.systemQueries?.(udfPath, call.args) ?? null);
     if (answer === null) {
-      const refusal = { ok: false as const, errorMessage: `Could not find public function for '${udfPath}'.`, logLines: [] };
+      const refusal = {
+        ok: false as const,
+        errorMessage: `Could not find public function for '${udfPath}'.`,
+        logLines: [],
+      };
       return { ...refusal, journal: null, fingerprint: JSON.stringify(refusal), stale: false };
     }
     const result: QueryResult = {

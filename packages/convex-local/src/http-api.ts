@@ -73,7 +73,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
@@ -92,7 +97,10 @@ async function callerFrom(
   if (convex !== null) {
     if (admin === null) throw new AuthFailure("BadAdminKey", "Admin keys are not accepted here; use a user token.");
     const { actingAs } = admin.credentials(convex[1]!);
-    return { caller: actingAs === null ? null : { identity: actingAs, key: `admin:${JSON.stringify(actingAs)}` }, admin: true };
+    return {
+      caller: actingAs === null ? null : { identity: actingAs, key: `admin:${JSON.stringify(actingAs)}` },
+      admin: true,
+    };
   }
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (match === null) throw new AuthFailure("InvalidAuthHeader", "Authorization header must be `Bearer <token>`");
@@ -180,7 +188,10 @@ function parsePath(body: Buffer): string | undefined {
 }
 
 /** Requests on the main port that are not the WebSocket upgrade. */
-export function apiHandler(deps: HttpDeps, site: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>) {
+export function apiHandler(
+  deps: HttpDeps,
+  site: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>,
+) {
   const { engine, verifier, admin } = deps;
   const deployApi = deployApiHandler({ ...deps.deployApi, admin, readBody, sendJson });
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

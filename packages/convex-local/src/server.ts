@@ -268,7 +268,11 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     `  admin key  ${adminKeyFile ?? "(given)"}`,
     ...(resumed > 0 ? [`  scheduled  ${resumed} job(s) from the last run resumed`] : []),
     ...cronLines.map((line) => `  cron       ${line}`),
-    "  Convex CLI CONVEX_SELF_HOSTED_URL=" + url + " CONVEX_SELF_HOSTED_ADMIN_KEY=$(cat " + (adminKeyFile ?? "<key>") + ") npx convex dev",
+    "  Convex CLI CONVEX_SELF_HOSTED_URL=" +
+      url +
+      " CONVEX_SELF_HOSTED_ADMIN_KEY=$(cat " +
+      (adminKeyFile ?? "<key>") +
+      ") npx convex dev",
   ].join("\n");
   // Callers over HTTP see what the server is, not where it keeps things on this machine.
   const publicBanner = () =>

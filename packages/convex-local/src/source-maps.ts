@@ -71,9 +71,7 @@ export class SourceMaps {
     if (map === null || map === undefined) return null;
     const payload = map.payload as { sources?: string[]; sourcesContent?: (string | null)[] };
     const stem = path.basename(modulePath).replace(/\.[^.]+$/, "");
-    const index = (payload.sources ?? []).findIndex(
-      (source) => path.basename(source).replace(/\.[^.]+$/, "") === stem,
-    );
+    const index = (payload.sources ?? []).findIndex((source) => path.basename(source).replace(/\.[^.]+$/, "") === stem);
     return index !== -1 && typeof payload.sourcesContent?.[index] === "string" ? index : null;
   }
 }
@@ -108,8 +106,7 @@ export function mapStackLocations(text: string): string | null {
       mapped = true;
       const entry = entries.get(modulePath);
       const found = entry?.map?.findEntry(Number(line) - 1, Number(column) - 1) as
-        | { originalSource?: string; originalLine?: number; originalColumn?: number }
-        | undefined;
+        { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
       if (found?.originalSource === undefined || found.originalLine === undefined) {
         return `${modulePath}:${line}:${column}`;
       }

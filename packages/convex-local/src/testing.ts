@@ -73,7 +73,8 @@ export function convexCliPath(): string {
  */
 export function selfHostedEnv(backend: { url: string; adminKey: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: "1" };
-  for (const name of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"]) delete env[name];
+  for (const name of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_URL", "NEXT_PUBLIC_CONVEX_URL"])
+    delete env[name];
   return { ...env, CONVEX_SELF_HOSTED_URL: backend.url, CONVEX_SELF_HOSTED_ADMIN_KEY: backend.adminKey };
 }
 
@@ -103,7 +104,12 @@ export function spawnConvexCli(
 /** Runs `npx convex <args>` in `cwd` against the backend to its end (killed after `timeoutMs`). */
 export async function runConvexCli(
   args: string[],
-  options: { cwd: string; backend: { url: string; adminKey: string }; env?: Record<string, string>; timeoutMs?: number },
+  options: {
+    cwd: string;
+    backend: { url: string; adminKey: string };
+    env?: Record<string, string>;
+    timeoutMs?: number;
+  },
 ): Promise<CliRun> {
   const run = spawnConvexCli(args, options);
   const timer = setTimeout(() => run.child.kill("SIGTERM"), options.timeoutMs ?? 120_000);

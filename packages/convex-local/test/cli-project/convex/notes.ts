@@ -1,8 +1,20 @@
 // Without generated code: the tests push a copy of this project, and the CLI writes its _generated.
-import { actionGeneric, anyApi, internalMutationGeneric, internalQueryGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import {
+  actionGeneric,
+  anyApi,
+  internalMutationGeneric,
+  internalQueryGeneric,
+  mutationGeneric,
+  queryGeneric,
+} from "convex/server";
 import { v } from "convex/values";
 
-const noteValidator = v.object({ _id: v.id("notes"), _creationTime: v.number(), text: v.string(), author: v.optional(v.string()) });
+const noteValidator = v.object({
+  _id: v.id("notes"),
+  _creationTime: v.number(),
+  text: v.string(),
+  author: v.optional(v.string()),
+});
 
 export const list = queryGeneric({
   args: {},
