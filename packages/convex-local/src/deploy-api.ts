@@ -51,7 +51,10 @@ async function decodedJson(req: IncomingMessage, body: Buffer): Promise<unknown>
     if (encoding === "br") text = await brotliDecompress(body, { maxOutputLength: MAX_PUSH_JSON });
     else if (encoding === "gzip") text = await gunzip(body, { maxOutputLength: MAX_PUSH_JSON });
   } catch {
-    throw new PushError("BadRequestBody", `The request body is not valid ${encoding} data, or larger than ${MAX_PUSH_JSON} bytes`);
+    throw new PushError(
+      "BadRequestBody",
+      `The request body is not valid ${encoding} data, or larger than ${MAX_PUSH_JSON} bytes`,
+    );
   }
   try {
     return JSON.parse(text.toString("utf8")) as unknown;
@@ -78,9 +81,17 @@ export function deployApiHandler(deps: DeployApiDeps) {
   const streamLogs = (completionsOnly: boolean) => async (_body: unknown, url: URL, req: IncomingMessage) => {
     const cursor = Number(url.searchParams.get("cursor") ?? "0");
     if (!Number.isFinite(cursor)) throw new PushError("InvalidCursor", "cursor must be a number");
+    // A long poll ends early when its client goes away; keep-alive sockets carry many, so the
+    // listener goes with the request.
     const abort = new AbortController();
-    req.socket.once("close", () => abort.abort());
-    const result = await deps.functionLog.stream(cursor, { signal: abort.signal });
+    const onClose = () => abort.abort();
+    req.socket.once("close", onClose);
+    let result: Awaited<ReturnType<FunctionLog["stream"]>>;
+    try {
+      result = await deps.functionLog.stream(cursor, { signal: abort.signal });
+    } finally {
+      req.socket.off("close", onClose);
+    }
     return completionsOnly
       ? { entries: result.entries.filter((entry) => entry.kind === "Completion"), newCursor: result.newCursor }
       : result;
@@ -92,7 +103,11 @@ export function deployApiHandler(deps: DeployApiDeps) {
       method: "GET",
       handle: () => Promise.resolve({ convexCloudUrl: deps.cloudUrl(), convexSiteUrl: deps.siteUrl() }),
     },
-    "/api/get_config_hashes": { method: "POST", bodyKey: true, handle: () => Promise.resolve(deployment.configHashes()) },
+    "/api/get_config_hashes": {
+      method: "POST",
+      bodyKey: true,
+      handle: () => Promise.resolve(deployment.configHashes()),
+    },
     "/api/get_config": { method: "POST", bodyKey: true, handle: () => Promise.resolve(deployment.config()) },
     "/api/deploy2/evaluate_schema": {
       method: "POST",
@@ -122,7 +137,8 @@ export function deployApiHandler(deps: DeployApiDeps) {
       prefix: PUSH_ERROR_PREFIX,
       handle: (body) => deployment.finishPush(body),
     },
-    "/api/deploy2/report_push_completed": { method: "POST", bodyKey: true, handle: () => Promise.resolve(null) },
+    // The CLI reads a JSON answer (and reports a failure on an empty one); the spans are not kept.
+    "/api/deploy2/report_push_completed": { method: "POST", bodyKey: true, handle: () => Promise.resolve({}) },
     "/api/update_environment_variables": { method: "POST", handle: updateEnv },
     "/api/v1/update_environment_variables": { method: "POST", handle: updateEnv },
     "/api/list_environment_variables": { method: "GET", handle: listEnv },
@@ -181,7 +197,10 @@ export function deployApiHandler(deps: DeployApiDeps) {
         deps.sendJson(res, refused.status, { code: refused.code, message: refused.message });
       } else {
         deps.log(`deployment API: ${(error as Error).stack ?? String(error)}`);
-        deps.sendJson(res, 500, { code: "InternalServerError", message: "Internal error in the local server; see its log." });
+        deps.sendJson(res, 500, {
+          code: "InternalServerError",
+          message: "Internal error in the local server; see its log.",
+        });
       }
     }
     return true;

@@ -52,7 +52,9 @@ describe("the Convex CLI against the local backend", { timeout: 120_000 }, () =>
   it("`convex dev --once` stops while the auth config's variable is unset, naming the command that sets it", async () => {
     const run = await cli(["dev", "--once"]);
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain("Environment variable NOTES_ISSUER is used in auth config file but its value was not set.");
+    expect(run.output).toContain(
+      "Environment variable NOTES_ISSUER is used in auth config file but its value was not set.",
+    );
     expect(run.output).toContain("npx convex env set");
     expect(server.hasCode()).toBe(false);
   });
@@ -107,7 +109,7 @@ describe("the Convex CLI against the local backend", { timeout: 120_000 }, () =>
   it("`convex run` reports a function's argument error and exits non-zero", async () => {
     const run = await cli(["run", "notes:greeting", JSON.stringify({ name: 42 })]);
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain("Failed to run function \"notes:greeting\"");
+    expect(run.output).toContain('Failed to run function "notes:greeting"');
     expect(run.output).toMatch(/Validator error: Expected `string`, got `42`/);
   });
 
@@ -115,8 +117,14 @@ describe("the Convex CLI against the local backend", { timeout: 120_000 }, () =>
     const logs = spawnConvexCli(["logs"], { cwd: dir, backend: server });
     try {
       await eventually(() => /Watching logs/i.test(logs.output()), "convex logs to start", 30_000);
-      await httpClient(server.url).mutation(anyApi.notes!.add!, { text: "seen by logs" });
-      await eventually(() => logs.output().includes("adding note: seen by logs"), "the log line", 30_000);
+      // `convex logs` skips whatever its first poll finds (history), so a line logged before that poll
+      // is answered is never shown: log again until one shows.
+      const deadline = Date.now() + 30_000;
+      for (let i = 1; !logs.output().includes("adding note: seen by logs"); i += 1) {
+        if (Date.now() > deadline) throw new Error(`no log line after 30 s:\n${logs.output()}`);
+        await httpClient(server.url).mutation(anyApi.notes!.add!, { text: `seen by logs ${i}` });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
     } finally {
       logs.child.kill("SIGTERM");
       await logs.done;
@@ -154,7 +162,10 @@ describe("the Convex CLI against the local backend", { timeout: 120_000 }, () =>
   });
 
   it("refuses a module that throws on import, and keeps the old code", async () => {
-    await writeFile(path.join(dir, "convex/broken.ts"), 'export const value = 1;\nthrow new Error("broken on purpose");\n');
+    await writeFile(
+      path.join(dir, "convex/broken.ts"),
+      'export const value = 1;\nthrow new Error("broken on purpose");\n',
+    );
     try {
       const run = await cli(["dev", "--once", "--typecheck", "disable"]);
       expect(run.code).not.toBe(0);
@@ -180,6 +191,12 @@ describe("the Convex CLI against the local backend", { timeout: 120_000 }, () =>
       await greeting.until((value) => value === "Welcome, Ada!", "the new result", 60_000);
       expect(client.connectionState().connectionCount).toBe(connections);
       expect(greeting.errors).toEqual([]);
+      await eventually(
+        () => (dev.output().match(/Convex functions ready!/g) ?? []).length >= 2,
+        "the second push's end",
+        30_000,
+      );
+      expect(dev.output()).not.toContain("Unable to report push completed");
     } finally {
       dev.child.kill("SIGTERM");
       await dev.done;
