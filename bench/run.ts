@@ -3,6 +3,7 @@ import { benchApi } from "./api";
 import { benchBrowser } from "./browser";
 import { benchExport } from "./export";
 import { benchLive } from "./live";
+import { benchPush } from "./push";
 import { benchReads } from "./reads";
 import { benchWebhooks } from "./webhooks";
 
@@ -31,4 +32,8 @@ if (only === undefined || only === "export") {
 if (only === undefined || only === "browser") {
   console.log("\n# The app in Chromium (production build on the offline stack)");
   await benchBrowser();
+}
+if (only === undefined || only === "push") {
+  console.log("\n# Pushing code with the Convex CLI to the local backend");
+  await benchPush();
 }
