@@ -18,6 +18,10 @@ Options:
   --site-port <n>    HTTP actions (default 3211)
   --idp-port <n>     identity provider (default 3212)
   --no-seed          do not create demo projects and tasks in a new database
+  --push             push convex/ with the Convex CLI (npx convex deploy) instead of loading it from disk
+  --await-push       wait for someone else's push (npx convex dev) before creating the demo data
+  --cli-env          print only CONVEX_SELF_HOSTED_URL=… and CONVEX_SELF_HOSTED_ADMIN_KEY=… (for the
+                     Convex CLI) once ready, or, with --await-push, once the backend listens
   --quiet            no banners and no function logs
   -h, --help         this text`;
 
@@ -41,6 +45,9 @@ try {
       "site-port": { type: "string" },
       "idp-port": { type: "string" },
       "no-seed": { type: "boolean" },
+      push: { type: "boolean" },
+      "await-push": { type: "boolean" },
+      "cli-env": { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -63,10 +70,23 @@ try {
     reset: values.reset,
     seed: !values["no-seed"],
     quiet: values.quiet,
+    code: values["await-push"] ? "external" : values.push ? "push" : "directory",
   });
-  console.log(
-    `offline stack ready: NEXT_PUBLIC_CONVEX_URL=${stack.appEnv.NEXT_PUBLIC_CONVEX_URL} ` +
-      `OFFLINE_IDP_API_KEY_FILE=${stack.appEnv.OFFLINE_IDP_API_KEY_FILE}`,
+  if (values["cli-env"]) {
+    console.log(`CONVEX_SELF_HOSTED_URL=${stack.convex.url}`);
+    console.log(`CONVEX_SELF_HOSTED_ADMIN_KEY=${stack.convex.adminKey}`);
+  }
+  stack.ready.then(
+    () => {
+      if (values["cli-env"]) return;
+      console.log(
+        `offline stack ready: NEXT_PUBLIC_CONVEX_URL=${stack.appEnv.NEXT_PUBLIC_CONVEX_URL} ` +
+          `OFFLINE_IDP_API_KEY_FILE=${stack.appEnv.OFFLINE_IDP_API_KEY_FILE}`,
+      );
+    },
+    (error: unknown) => {
+      console.error(`offline stack: the demo data was not created: ${(error as Error).message}`);
+    },
   );
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

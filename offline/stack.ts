@@ -9,6 +9,7 @@ import path from "node:path";
 import { startOfflineConvex, type OfflineConvexServer } from "@tenant-workspace/convex-local";
 import { startIdentityProvider, type IdentityProvider, type RetryPolicy } from "@tenant-workspace/clerk-local";
 import { IDENTITY_PROVIDER_CONFIG } from "./demo-directory";
+import { pushProject } from "./push";
 import { seedDemoData } from "./seed";
 
 export const DEFAULT_DATA_DIR = ".offline";
@@ -29,6 +30,15 @@ export type OfflineStackOptions = {
   seed?: boolean;
   /** Webhook retry schedule (tests shorten it). */
   webhookRetry?: Partial<RetryPolicy>;
+  /**
+   * How this project's functions reach the backend:
+   * - `"push"`: the Convex CLI pushes convex/ (`npx convex deploy`) before the demo data is created;
+   * - `"external"`: something else pushes (`npx convex dev` under `npm run dev`); the stack starts
+   *   at once and creates the demo data after the first push (`ready` settles then);
+   * - `"directory"` (default): loaded from convex/ at start with no CLI, for suites that start
+   *   many stacks.
+   */
+  code?: "push" | "external" | "directory";
 };
 
 export type OfflineStack = {
@@ -39,6 +49,8 @@ export type OfflineStack = {
    * reads the identity provider's API key (`OFFLINE_IDP_API_KEY_FILE`).
    */
   appEnv: Record<string, string>;
+  /** Settles once the functions are in and the demo data is created (at once unless `code: "external"`). */
+  ready: Promise<void>;
   close(): Promise<void>;
 };
 
@@ -81,7 +93,7 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
     reset: options.reset,
     quiet: options.quiet,
     startNotReady: true,
-    convexDir: CONVEX_DIR,
+    ...((options.code ?? "directory") === "directory" && { convexDir: CONVEX_DIR }),
     env: { CLERK_JWT_ISSUER_DOMAIN: issuer },
   });
   let idp: IdentityProvider;
@@ -99,24 +111,42 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
     await convex.close();
     throw error;
   }
+  let closed = false;
   const close = async () => {
+    closed = true;
     await idp.close();
     await convex.close();
   };
-  try {
-    // Read by the webhook handler per request, from the deployment's variables.
-    await convex.setEnv({ CLERK_WEBHOOK_SECRET: idp.webhookSecret });
+  const seed = async () => {
     if (convex.fresh && options.seed !== false) {
       // A database that lost its data while the directory kept its own: send the directory again.
       if (!idp.fresh) idp.webhooks.resync();
       const tasks = await seedDemoData(convex.url, idp);
       if (!options.quiet) console.log(`offline stack: demo data created (${tasks} tasks in 3 projects)`);
     }
+    convex.markReady();
+  };
+  let ready: Promise<void>;
+  try {
+    // Read by the webhook handler per request, from the deployment's variables.
+    await convex.setEnv({ CLERK_WEBHOOK_SECRET: idp.webhookSecret });
+    if (options.code === "push") await pushProject(convex);
+    if (options.code === "external") {
+      ready = (async () => {
+        while (!convex.hasCode()) {
+          if (closed) throw new Error("The offline stack stopped before the first push");
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await seed();
+      })();
+    } else {
+      await seed();
+      ready = Promise.resolve();
+    }
   } catch (error) {
     await close();
     throw error;
   }
-  convex.markReady();
 
   return {
     convex,
@@ -126,6 +156,7 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
       NEXT_PUBLIC_OFFLINE_IDP_URL: idp.url,
       OFFLINE_IDP_API_KEY_FILE: idp.apiKeyFile,
     },
+    ready,
     close,
   };
 }

@@ -3,6 +3,7 @@
 // when a Convex deployment (CONVEX_DEPLOYMENT, or a self-hosted backend) and Clerk keys are
 // configured, and says which mode it chose and why. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import nextEnv from "@next/env";
 import {
@@ -21,8 +22,8 @@ const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NEXT_IGNORE_INCORREC
 
 /** @type {import("node:child_process").ChildProcess[]} */
 const children = [];
-function run(command, args) {
-  const child = spawn(command, args, { stdio: "inherit", env });
+function run(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: "inherit", env, ...options });
   children.push(child);
   child.on("exit", (code) => {
     // One process ending ends the session: a half-running stack is worse than none.
@@ -63,10 +64,49 @@ if (mode.mode === "connected") {
     ...(dataDir && { OFFLINE_IDP_API_KEY_FILE: path.resolve(dataDir, "idp", "api-key") }),
   });
   console.log(
-    "dev: offline mode (no Convex deployment or Clerk keys configured): local identity provider and offline Convex server " +
-      "with demo data, no accounts needed. For your own Convex deployment and Clerk instance, fill in .env.local (see .env.example).",
+    "dev: offline mode (no Convex deployment or Clerk keys configured): local identity provider and local Convex backend " +
+      "with demo data, pushed to by `npx convex dev` (saving a file under convex/ pushes it again), no accounts needed. " +
+      "For your own Convex deployment and Clerk instance, fill in .env.local (see .env.example).",
   );
-  run("node", ["--import", "tsx", "offline/cli.ts", ...process.argv.slice(2)]);
+  // The stack prints the backend's two self-hosted variables once it listens; it creates the demo data after the
+  // first push.
+  const stack = run("node", ["--import", "tsx", "offline/cli.ts", "--await-push", "--cli-env", ...args], {
+    stdio: ["inherit", "pipe", "inherit"],
+  });
+  let printed = "";
+  let cliStarted = false;
+  stack.stdout.setEncoding("utf8").on("data", (chunk) => {
+    process.stdout.write(chunk);
+    if (cliStarted) return;
+    printed += chunk;
+    const url = /^CONVEX_SELF_HOSTED_URL=(.+)$/m.exec(printed)?.[1];
+    const adminKey = /^CONVEX_SELF_HOSTED_ADMIN_KEY=(.+)$/m.exec(printed)?.[1];
+    if (url === undefined || adminKey === undefined) return;
+    cliStarted = true;
+    // The real Convex CLI, pointed at the local backend through its child environment only. It runs in a mirror of
+    // the project (symlinks) under the stack's data directory, so the deployment URLs it saves go to a .env.local
+    // there, not to the project's own (which decides offline or connected mode).
+    const mirror = projectMirror(path.resolve(dataDir ?? ".offline", "convex-cli"));
+    run("npx", ["convex", "dev"], {
+      cwd: mirror,
+      env: { ...env, CONVEX_SELF_HOSTED_URL: url, CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey },
+    });
+  });
   run("node", ["--import", "tsx", "services/export/src/main.ts"]); // the export service, on the same stack
   run("npx", ["next", "dev"]);
+}
+
+/** A directory of symlinks to the project's own files (not its local settings or data), recreated each start. */
+function projectMirror(dir) {
+  const root = process.cwd();
+  const skipped = new Set([".env", ".env.local", ".git", ".next", ".offline", path.basename(dir)]);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(root)) {
+    if (skipped.has(name) || name.startsWith(".env.")) continue;
+    const target = path.join(root, name);
+    if (!existsSync(target)) continue;
+    symlinkSync(target, path.join(dir, name), lstatSync(target).isDirectory() ? "dir" : "file");
+  }
+  return dir;
 }
