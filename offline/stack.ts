@@ -103,6 +103,8 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
       port: idpPort,
       dataDir: path.join(dataDir, "idp"),
       webhook: { url: `${convex.siteUrl}/webhooks/clerk` },
+      // Pushed code arrives after both have started: nothing could receive the directory's events before.
+      holdWebhooks: (options.code ?? "directory") !== "directory",
       reset: options.reset,
       quiet: options.quiet,
       ...(options.webhookRetry !== undefined && { retry: options.webhookRetry }),
@@ -118,6 +120,7 @@ async function startOnce(options: OfflineStackOptions): Promise<OfflineStack> {
     await convex.close();
   };
   const seed = async () => {
+    idp.webhooks.start();
     if (convex.fresh && options.seed !== false) {
       // A database that lost its data while the directory kept its own: send the directory again.
       if (!idp.fresh) idp.webhooks.resync();

@@ -77,6 +77,19 @@ describe("webhook sender", () => {
     ]);
   });
 
+  it("with holdWebhooks, queues the directory's events and sends them, in order, only after start()", async () => {
+    const { idp, receiver } = await start(undefined, { holdWebhooks: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.deliveries).toEqual([]);
+    expect(idp.webhooks.status().pending).toHaveLength(SEED.users.length + 2 + 6);
+    idp.webhooks.start();
+    idp.webhooks.start(); // a second call changes nothing
+    await idp.webhooks.idle();
+    expect(receiver.deliveries.every((delivery) => receiver.accepted().includes(delivery))).toBe(true);
+    expect(receiver.accepted().map((d) => d.event.type)[0]).toBe("user.created");
+    expect(receiver.accepted()).toHaveLength(SEED.users.length + 2 + 6);
+  });
+
   it("sends the Clerk event, with Clerk's payload, for each directory operation", async () => {
     const { idp, receiver } = await start();
     await idp.webhooks.idle();

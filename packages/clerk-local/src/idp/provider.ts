@@ -56,6 +56,11 @@ export type IdentityProviderOptions = IdentityProviderConfig & {
    * `null` (the default) changes stay queued on disk until a later start has a URL.
    */
   webhook?: { url: string; secret?: string } | null;
+  /**
+   * Queue directory changes but send nothing until `webhooks.start()`: for a backend that has no
+   * code yet (it is pushed after both start), so the first deliveries do not fail and back off.
+   */
+  holdWebhooks?: boolean;
   /** Forget the key, the secret and the directory first, and seed the directory again. */
   reset?: boolean;
   /** No banner and no log lines (not even the warning when token settings change). */
@@ -92,6 +97,8 @@ export type IdentityProvider = {
     idle(timeoutMs?: number): Promise<void>;
     /** Queues `*.created` events for the whole directory (for a backend that lost its data). */
     resync(): number;
+    /** Starts sending after `holdWebhooks`; does nothing once sending. */
+    start(): void;
   };
   /** Stops the server and the sender; queued deliveries stay on disk for the next start. */
   close(): Promise<void>;
@@ -163,7 +170,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     "request",
     createHandler({ issuer: url, key, apiKey, directory, sessions, webhooks: sender, tokenSettings }, log),
   );
-  sender.start();
+  if (options.holdWebhooks !== true) sender.start();
 
   log(
     [
@@ -201,6 +208,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
       status: () => sender.status(),
       idle: (timeoutMs) => sender.idle(timeoutMs),
       resync: () => directory.resync(),
+      start: () => sender.start(),
     },
     close: () => (closing ??= stop()),
   };

@@ -69,6 +69,7 @@ export class WebhookSender {
 
   /** Starts sending; deliveries left from a previous run are tried at once. */
   start(): void {
+    if (this.started) return;
     const now = Date.now();
     for (const delivery of this.store.state.outbox.pending) delivery.next_attempt_at = now;
     this.started = true;
