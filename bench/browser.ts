@@ -9,7 +9,7 @@
  * Needs `npm run build` (it runs it when there is no build). The build points at the offline stack's
  * default ports, so nothing else may be listening on 3210–3212 while it runs.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "@playwright/test";
@@ -22,6 +22,9 @@ import {
   printTable,
   startNext,
   stopNext,
+  PUBLIC_PAGES,
+  type Figures,
+  type StorageState,
 } from "./first-load";
 import { percentile, startStack } from "./stack";
 
@@ -37,24 +40,14 @@ async function startApp(apiKeyFile: string): Promise<ChildProcess> {
     const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
     if (build.status !== 0) throw new Error("npm run build failed");
   }
-  const app = spawn("npx", ["next", "start", "-p", String(APP_PORT)], {
-    stdio: "ignore",
-    // The app signs people in through the identity provider with the key of this stack.
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", OFFLINE_IDP_API_KEY_FILE: apiKeyFile },
-    // Its own process group, so stopping it stops next-server under npx too.
-    detached: true,
+  // The app signs people in through the identity provider with the key of this stack.
+  const app = await startNext(process.cwd(), APP_PORT, {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    OFFLINE_IDP_API_KEY_FILE: apiKeyFile,
   });
-  process.once("exit", () => stopApp(app));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(APP_URL)).ok) return app;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`next start did not answer on ${APP_URL} within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  process.once("exit", () => stopNext(app));
+  return app;
 }
 
 /**
@@ -67,14 +60,6 @@ async function newContext(browser: Browser, options: Parameters<Browser["newCont
   return context;
 }
 
-function stopApp(app: ChildProcess): void {
-  try {
-    process.kill(-app.pid!, "SIGTERM");
-  } catch {
-    // already gone
-  }
-}
-
 async function signedIn(browser: Browser, email: string): Promise<Page> {
   const page = await (await newContext(browser)).newPage();
   await page.goto(`${APP_URL}/sign-in`);
@@ -85,11 +70,12 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
 }
 
 /** The first project's board, as a signed-in member reaches it. */
-async function boardPath(browser: Browser): Promise<string> {
-  const page = await signedIn(browser, "alice.johnson@example.com");
+async function boardPath(browser: Browser, storageState: StorageState): Promise<string> {
+  const context = await browser.newContext({ storageState });
+  const page = await context.newPage();
   await page.goto(`${APP_URL}/projects`);
   const href = await page.getByRole("link", { name: "Mobile app" }).getAttribute("href");
-  await page.context().close();
+  await context.close();
   if (href === null) throw new Error("no board link on /projects");
   return href;
 }
@@ -177,22 +163,18 @@ export async function benchBrowser(): Promise<void> {
     );
 
     // First-load JavaScript, offline build: every page in the browser.
-    const signIn = async (b: Browser) => {
-      const page = await signedIn(b, "alice.johnson@example.com");
-      const state = await page.context().storageState();
-      await page.context().close();
-      return state;
-    };
-    const state = await signIn(browser);
-    const board = await boardPath(browser);
-    const offline: [string, Awaited<ReturnType<typeof pageScripts>>][] = [];
-    for (const pathname of ["/", "/docs", "/sign-in"]) offline.push([pathname, await pageScripts(browser, APP_URL, pathname)]);
+    const signedInPage = await signedIn(browser, "alice.johnson@example.com");
+    const state = await signedInPage.context().storageState();
+    await signedInPage.context().close();
+    const board = await boardPath(browser, state);
+    const offline: [string, Figures][] = [];
+    for (const pathname of PUBLIC_PAGES) offline.push([pathname, await pageScripts(browser, APP_URL, pathname)]);
     for (const [pathname] of APP_PAGES) {
       const url = pathname === "/projects/[projectId]" ? board : pathname;
       offline.push([pathname, await pageScripts(browser, APP_URL, url, state)]);
     }
     printTable("first-load JavaScript, offline build (Chromium, same-origin scripts until network idle)", offline);
-    const lcp = await dashboardLcp(browser, APP_URL, signIn);
+    const lcp = await dashboardLcp(browser, APP_URL, state);
     console.log(
       `\nLargest Contentful Paint, dashboard (offline build, cold cache, ${lcp.length} loads): ` +
         `median ${percentile(lcp, 50).toFixed(0)} ms, min ${lcp[0]!.toFixed(0)} ms, max ${lcp[lcp.length - 1]!.toFixed(0)} ms`,
@@ -202,8 +184,8 @@ export async function benchBrowser(): Promise<void> {
     const connected = buildConnected();
     const server = await startNext(connected.dir, APP_PORT + 1, connected.env);
     try {
-      const rows: [string, Awaited<ReturnType<typeof pageScripts>>][] = [];
-      for (const pathname of ["/", "/docs", "/sign-in"]) {
+      const rows: [string, Figures][] = [];
+      for (const pathname of PUBLIC_PAGES) {
         rows.push([pathname, await pageScripts(browser, `http://localhost:${APP_PORT + 1}`, pathname)]);
       }
       printTable("first-load JavaScript, connected build, public pages (Chromium, as above)", rows);
@@ -217,7 +199,7 @@ export async function benchBrowser(): Promise<void> {
     }
   } finally {
     await browser?.close();
-    if (app) stopApp(app);
+    if (app) stopNext(app);
     await stack.stop();
   }
 }

@@ -14,14 +14,22 @@
  *   made of, minus prefetches, which here start only on hover or focus).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext } from "@playwright/test";
 
-type Figures = { files: number; raw: number; gzip: number };
-type SignIn = (browser: Browser) => Promise<Awaited<ReturnType<BrowserContext["storageState"]>>>;
+export type Figures = { files: number; raw: number; gzip: number };
+export type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
+
+function figures(bodies: Buffer[]): Figures {
+  return {
+    files: bodies.length,
+    raw: bodies.reduce((sum, body) => sum + body.length, 0),
+    gzip: bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0),
+  };
+}
 
 const LCP_RUNS = 5;
 const kb = (bytes: number) => (bytes / 1000).toFixed(0).padStart(5);
@@ -37,7 +45,7 @@ export async function pageScripts(
   browser: Browser,
   origin: string,
   pathname: string,
-  storageState?: Awaited<ReturnType<BrowserContext["storageState"]>>,
+  storageState?: StorageState,
 ): Promise<Figures> {
   const context = await browser.newContext(storageState ? { storageState } : {});
   try {
@@ -50,12 +58,7 @@ export async function pageScripts(
     });
     await page.goto(`${origin}${pathname}`, { waitUntil: "networkidle" });
     if (new URL(page.url()).pathname !== pathname) throw new Error(`${pathname} redirected to ${page.url()}`);
-    const all = await Promise.all(bodies);
-    return {
-      files: all.length,
-      raw: all.reduce((sum, body) => sum + body.length, 0),
-      gzip: all.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0),
-    };
+    return figures(await Promise.all(bodies));
   } finally {
     await context.close();
   }
@@ -65,8 +68,7 @@ export async function pageScripts(
  * The dashboard's Largest Contentful Paint in a fresh (cold-cache) context, median of LCP_RUNS:
  * the browser's own `largest-contentful-paint` entry, read once the page is idle.
  */
-export async function dashboardLcp(browser: Browser, origin: string, signIn: SignIn): Promise<number[]> {
-  const storageState = await signIn(browser);
+export async function dashboardLcp(browser: Browser, origin: string, storageState: StorageState): Promise<number[]> {
   const samples: number[] = [];
   for (let run = 0; run < LCP_RUNS; run += 1) {
     const context = await browser.newContext({ storageState });
@@ -112,7 +114,11 @@ export function buildConnected(): { dir: string; env: NodeJS.ProcessEnv; remove:
     NEXT_PUBLIC_AUTH_MODE: "clerk",
   };
   console.log(`(building connected mode in ${dir})`);
-  const build = spawnSync("npx", ["next", "build", "--no-lint"], { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
+  const build = spawnSync("npx", ["next", "build", "--no-lint"], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (build.status !== 0) throw new Error("the connected build failed");
   return { dir, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -138,13 +144,11 @@ export function manifestScripts(distDir: string, pageEntry: string): Figures {
     if (!list) throw new Error(`${pageEntry}: no ${entry} in the build manifest`);
     for (const file of list) if (file.endsWith(".js") && !file.includes("polyfill")) files.add(file);
   }
-  const bodies = [...files].map((file) => readFileSync(path.join(distDir, file)));
-  return {
-    files: bodies.length,
-    raw: bodies.reduce((sum, body) => sum + body.length, 0),
-    gzip: bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0),
-  };
+  return figures([...files].map((file) => readFileSync(path.join(distDir, file))));
 }
+
+/** The pages anyone can open. */
+export const PUBLIC_PAGES = ["/", "/docs", "/sign-in"];
 
 /** The app pages, by URL and by their build-manifest entry. */
 export const APP_PAGES: [string, string][] = [
@@ -177,5 +181,3 @@ export function stopNext(child: ChildProcess): void {
     // already gone
   }
 }
-
-export const hasBuild = (dir: string) => existsSync(path.join(dir, ".next", "BUILD_ID"));
