@@ -2,14 +2,13 @@ import { Link } from "@/components/link";
 
 import { cn } from "@/lib/utils";
 
-import { LogoMark, logoClasses } from "./logo";
+import { LogoContent, logoClasses } from "./logo";
 
 /** The logo as a client-side navigation link, for pages inside the app. */
 export function LogoLink({ href, className }: { href: string; className?: string }) {
   return (
     <Link href={href} className={cn(logoClasses, className)}>
-      <LogoMark />
-      <span>Workspace</span>
+      <LogoContent />
     </Link>
   );
 }

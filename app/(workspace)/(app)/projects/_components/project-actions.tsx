@@ -1,8 +1,9 @@
 "use client";
 
 import { MoreHorizontalIcon } from "lucide-react";
-import { lazy, Suspense, useState, type ComponentProps } from "react";
+import { lazy, type ComponentProps } from "react";
 
+import { LoadOnFirstUse } from "@/components/load-on-first-use";
 import { Button } from "@/components/ui/button";
 import type { ProjectView } from "@/lib/types";
 
@@ -45,20 +46,12 @@ export function ProjectActionsTrigger({
  * reaches the button): a list of projects shows one button per project but rarely opens one.
  */
 export function ProjectActions(props: ProjectActionsProps) {
-  const [active, setActive] = useState(false);
-  const trigger = (
-    <ProjectActionsTrigger
-      project={props.project}
-      variant={props.variant}
-      onPointerEnter={() => void loadMenu()}
-      onFocus={() => void loadMenu()}
-      onClick={() => setActive(true)}
-    />
-  );
-  if (!active) return trigger;
   return (
-    <Suspense fallback={trigger}>
+    <LoadOnFirstUse
+      preload={loadMenu}
+      trigger={(handlers) => <ProjectActionsTrigger project={props.project} variant={props.variant} {...handlers} />}
+    >
       <ProjectActionsMenu {...props} />
-    </Suspense>
+    </LoadOnFirstUse>
   );
 }

@@ -3,8 +3,9 @@
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
 import { GripVerticalIcon, MoreHorizontalIcon } from "lucide-react";
-import { lazy, Suspense, useState, type ComponentProps, type KeyboardEvent } from "react";
+import { lazy, type ComponentProps, type KeyboardEvent } from "react";
 
+import { LoadOnFirstUse } from "@/components/load-on-first-use";
 import { PersonAvatar } from "@/components/person-avatar";
 import { Button } from "@/components/ui/button";
 import type { TaskStatus } from "@/lib/format";
@@ -53,20 +54,10 @@ export function TaskMenuTrigger({ task, ...props }: { task: TaskView } & Compone
 }
 
 function TaskMenu({ task, actions }: { task: TaskView; actions: CardActions }) {
-  const [active, setActive] = useState(false);
-  const trigger = (
-    <TaskMenuTrigger
-      task={task}
-      onPointerEnter={() => void loadTaskMenu()}
-      onFocus={() => void loadTaskMenu()}
-      onClick={() => setActive(true)}
-    />
-  );
-  if (!active) return trigger;
   return (
-    <Suspense fallback={trigger}>
+    <LoadOnFirstUse preload={loadTaskMenu} trigger={(handlers) => <TaskMenuTrigger task={task} {...handlers} />}>
       <LazyTaskMenu task={task} actions={actions} />
-    </Suspense>
+    </LoadOnFirstUse>
   );
 }
 
