@@ -19,6 +19,8 @@ const config = [
       "test-results/**",
       ".offline/**",
       "next-env.d.ts",
+      // Written as a Convex project is, against the _generated code the CLI writes into a copy of it.
+      "packages/convex-local/test/components-project/**",
     ],
   },
 

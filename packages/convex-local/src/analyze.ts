@@ -83,13 +83,20 @@ export type AuthInfo =
   | { type: "customJwt"; applicationID: string | null; issuer: string; jwks: string; algorithm: string };
 
 export type EnvVarDeclaration = [string, { type: "value"; value: string; optional?: boolean }];
+/** How a parent binds a child component's variable: a literal, or one of its own variables. */
+export type EnvBinding = { type: "value"; value: string } | { type: "envVar"; name: string };
+/** One `app.use(child, { name, env })` of a definition. */
+export type ChildComponentJson = { name: string; path: string; args: unknown[]; env: [string, EnvBinding][] | null };
+/** A tree of exported functions as definitions report it (`ComponentExports` of the CLI). */
+export type ExportsJson = { type: "leaf"; leaf: string } | { type: "branch"; branch: [string, ExportsJson][] };
 export type DefinitionMetadata = {
+  /** The definition's path relative to the app's functions directory; "" for the app. */
   path: string;
-  definitionType: { type: "app" };
-  childComponents: unknown[];
+  definitionType: { type: "app" } | { type: "childComponent"; name: string; args: unknown[] };
+  childComponents: ChildComponentJson[];
   httpMounts: Record<string, string>;
   httpPrefix: string | null;
-  exports: { type: "branch"; branch: [] };
+  exports: { type: "branch"; branch: [string, ExportsJson][] };
   envVars?: EnvVarDeclaration[];
 };
 
@@ -156,6 +163,8 @@ export function analyzeModule(
   modulePath: string,
   namespace: Record<string, unknown>,
   maps: SourceMaps,
+  /** Where the module is in `maps` relative to its path (a component's directory in the code directory). */
+  mapsPrefix = "",
 ): AnalyzedModule {
   const functions: AnalyzedFunction[] = [];
   for (const name of Object.keys(namespace).sort(byCodePoint)) {
@@ -188,18 +197,18 @@ export function analyzeModule(
     }
     functions.push({
       name,
-      pos: maps.position(modulePath, handler),
+      pos: maps.position(mapsPrefix + modulePath, handler),
       udfType,
       visibility: isPublic ? { kind: "public" } : isInternal ? { kind: "internal" } : null,
       args,
       returns,
     });
   }
-  const httpRoutes = modulePath === "http.js" ? analyzeHttp(namespace, maps) : null;
+  const httpRoutes = modulePath === "http.js" ? analyzeHttp(namespace, maps, mapsPrefix) : null;
   const cronSpecs = modulePath === "crons.js" ? analyzeCrons(namespace) : null;
   const sortedFunctions = sortByPosition(functions);
   const sortedRoutes = httpRoutes === null ? null : sortByPosition(httpRoutes);
-  const sourceIndex = maps.sourceIndex(modulePath);
+  const sourceIndex = maps.sourceIndex(mapsPrefix + modulePath);
   return {
     functions: sortedFunctions,
     httpRoutes: sortedRoutes,
@@ -209,7 +218,7 @@ export function analyzeModule(
   };
 }
 
-function analyzeHttp(namespace: Record<string, unknown>, maps: SourceMaps): HttpRoute[] {
+function analyzeHttp(namespace: Record<string, unknown>, maps: SourceMaps, mapsPrefix: string): HttpRoute[] {
   if (!("default" in namespace)) {
     throw new PushError("InvalidModules", "`convex/http.js` must have a default export of a Router.");
   }
@@ -238,7 +247,7 @@ function analyzeHttp(namespace: Record<string, unknown>, maps: SourceMaps): Http
     if ((typeof action !== "object" && typeof action !== "function") || action === null) {
       throw routesError(`arr[${i}][2] not an HttpAction`);
     }
-    return { route: { path, method }, pos: maps.position("http.js", handlerOf(action)) };
+    return { route: { path, method }, pos: maps.position(`${mapsPrefix}http.js`, handlerOf(action)) };
   });
 }
 
@@ -514,25 +523,11 @@ export function parseAuthConfig(config: unknown): AuthInfo[] {
   });
 }
 
-/** The app definition a `convex.config.js` default export describes (`defineApp()`'s `export()`). */
-export function parseAppDefinition(definition: unknown): DefinitionMetadata {
-  const app = definition as { export?: unknown } | null;
-  if (typeof app !== "object" || app === null || typeof app.export !== "function") {
-    throw new PushError("InvalidDefinition", "The default export of convex.config.ts must be `defineApp()`.");
-  }
-  const exportedApp = (app.export as () => Record<string, unknown>).call(app);
-  if ((exportedApp.definitionType as { type?: unknown } | undefined)?.type !== "app") {
-    throw new PushError("InvalidDefinition", "convex.config.ts must define an app (`defineApp()`).");
-  }
-  const children = Array.isArray(exportedApp.childComponents) ? exportedApp.childComponents : [];
-  if (children.length > 0) {
-    throw new PushError(
-      "ComponentsNotSupported",
-      "Components are not supported by the local Convex backend (convex-local): remove `app.use(...)` from convex.config.ts or use a Convex deployment.",
-    );
-  }
-  const envVars = exportedApp.envVars as EnvVarDeclaration[] | undefined;
-  for (const [name, declaration] of envVars ?? []) {
+function parseEnvDeclarations(owner: string, declarations: unknown): EnvVarDeclaration[] {
+  if (declarations === undefined || declarations === null) return [];
+  if (!Array.isArray(declarations)) throw new PushError("InvalidDefinition", `${owner}: envVars must be a list`);
+  for (const entry of declarations as EnvVarDeclaration[]) {
+    const [name, declaration] = entry;
     let validator: ValidatorJson;
     try {
       validator = canonicalValidator(JSON.parse(declaration.value));
@@ -546,19 +541,119 @@ export function parseAppDefinition(definition: unknown): DefinitionMetadata {
     if (!stringLike(validator)) {
       throw new PushError(
         "InvalidEnvVarDeclaration",
-        `Env var \`${name}\` on the app has a non-string validator. Component env vars must be declared with \`v.string()\`, \`v.literal("...")\`, or a union of those.`,
+        `Env var \`${name}\` on ${owner} has a non-string validator. Component env vars must be declared with \`v.string()\`, \`v.literal("...")\`, or a union of those.`,
       );
     }
   }
+  return declarations as EnvVarDeclaration[];
+}
+
+function parseChildComponents(owner: string, children: unknown): ChildComponentJson[] {
+  if (!Array.isArray(children)) return [];
+  const seen = new Set<string>();
+  return children.map((child: Record<string, unknown>) => {
+    const name = child.name;
+    if (typeof name !== "string" || !IDENTIFIER.test(name)) {
+      throw new PushError(
+        "InvalidComponentName",
+        `${owner}: component name ${JSON.stringify(name)} must start with a letter and contain only letters, digits and underscores (at most 64 characters).`,
+      );
+    }
+    if (seen.has(name)) {
+      throw new PushError(
+        "DuplicateComponentName",
+        `${owner} uses two components named "${name}": give one another name with \`app.use(component, { name: "…" })\`.`,
+      );
+    }
+    seen.add(name);
+    if (typeof child.path !== "string")
+      throw new PushError("InvalidDefinition", `${owner}: component "${name}" has no path`);
+    return {
+      name,
+      path: child.path,
+      args: [],
+      env: Array.isArray(child.env) ? (child.env as [string, EnvBinding][]) : null,
+    };
+  });
+}
+
+/**
+ * The definition a `convex.config.js` default export describes (`defineApp()`'s or
+ * `defineComponent()`'s `export()`), for the app (`path` "") or the component at `path`.
+ */
+export function parseDefinition(definition: unknown, path: string): DefinitionMetadata {
+  const isApp = path === "";
+  const owner = isApp ? "the app" : `component ${path}`;
+  const value = definition as { export?: unknown } | null;
+  if (typeof value !== "object" || value === null || typeof value.export !== "function") {
+    throw new PushError(
+      "InvalidDefinition",
+      isApp
+        ? "The default export of convex.config.ts must be `defineApp()`."
+        : `The default export of ${path}/convex.config.ts must be \`defineComponent(...)\`.`,
+    );
+  }
+  const exported = (value.export as () => Record<string, unknown>).call(value);
+  const type = exported.definitionType as { type?: unknown; name?: unknown } | undefined;
+  if (isApp && type?.type !== "app") {
+    throw new PushError("InvalidDefinition", "convex.config.ts must define an app (`defineApp()`).");
+  }
+  if (!isApp && (type?.type !== "childComponent" || typeof type.name !== "string")) {
+    throw new PushError(
+      "InvalidDefinition",
+      `${path}/convex.config.ts must define a component (\`defineComponent(name)\`).`,
+    );
+  }
+  const envVars = parseEnvDeclarations(owner, exported.envVars);
+  const httpMounts: Record<string, string> = {};
+  for (const [prefix, reference] of Object.entries((exported.httpMounts as Record<string, unknown>) ?? {})) {
+    if (typeof reference === "string") httpMounts[prefix] = reference;
+  }
   return {
-    path: "",
-    definitionType: { type: "app" },
-    childComponents: [],
-    httpMounts: {},
-    httpPrefix: typeof exportedApp.httpPrefix === "string" ? exportedApp.httpPrefix : null,
+    path,
+    definitionType: isApp ? { type: "app" } : { type: "childComponent", name: type!.name as string, args: [] },
+    childComponents: parseChildComponents(owner, exported.childComponents),
+    httpMounts,
+    httpPrefix: isApp && typeof exported.httpPrefix === "string" ? exported.httpPrefix : null,
     exports: { type: "branch", branch: [] },
-    ...(envVars !== undefined && envVars.length > 0 && { envVars }),
+    ...(envVars.length > 0 && { envVars }),
   };
+}
+
+/**
+ * A component's exports: every public function, by module path and name (as a deployment builds
+ * them, crates/model/src/components/file_based_routing.rs).
+ */
+export function fileBasedExports(functions: Record<string, AnalyzedModule>): DefinitionMetadata["exports"] {
+  type Node = Map<string, Node | string>;
+  const root: Node = new Map();
+  for (const [modulePath, analyzed] of Object.entries(functions)) {
+    const parts = modulePath.replace(/\.js$/, "").split("/");
+    for (const fn of analyzed.functions) {
+      if (fn.visibility?.kind !== "public") continue;
+      let node = root;
+      for (const part of parts) {
+        const child = node.get(part);
+        if (typeof child === "string") {
+          throw new PushError("InvalidExport", `Path "${modulePath}":${fn.name} conflicts with existing export`);
+        }
+        if (child === undefined) node.set(part, (node = new Map()));
+        else node = child;
+      }
+      if (node.has(fn.name)) {
+        throw new PushError("InvalidExport", `Path "${modulePath}":${fn.name} conflicts with existing export`);
+      }
+      node.set(fn.name, `_reference/function/${modulePath}:${fn.name}`);
+    }
+  }
+  const serialize = (node: Node): [string, ExportsJson][] =>
+    [...node.entries()]
+      .sort(([a], [b]) => byCodePoint(a, b))
+      .map(([key, child]) => [
+        key,
+        typeof child === "string" ? { type: "leaf", leaf: child } : { type: "branch", branch: serialize(child) },
+      ]);
+  return { type: "branch", branch: serialize(root) };
 }
 
 /** The names of the variables the app definition declares as required. */

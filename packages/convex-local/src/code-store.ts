@@ -40,11 +40,28 @@ export type ModuleConfig = { path: string; source: string; sourceMap?: string; e
 /** A runtime module of a push as `get_config_hashes` reports it. */
 export type StoredModule = { path: string; sha256: string; environment: ModuleEnvironment };
 
+/**
+ * A component definition's bundles in a code directory, under `dir` (`_components/<base64url of
+ * its definition path>/`); its modules' paths include `dir`.
+ */
+export type StoredComponent = {
+  /** Where the definition is, relative to the app's functions directory (the CLI's `definitionPath`). */
+  definitionPath: string;
+  dir: string;
+  /** The definition paths of the components it uses. */
+  dependencies: string[];
+  definition: StoredModule;
+  schema: StoredModule | null;
+  modules: StoredModule[];
+};
+
 /** What a code directory holds. */
 export type CodeManifest = {
   modules: StoredModule[];
   schema: StoredModule | null;
   definition: StoredModule | null;
+  /** Component definitions (absent in directories written before components were served). */
+  components?: StoredComponent[];
 };
 
 /** The live push: what the deployment answers about its code without loading it. */

@@ -16,7 +16,7 @@ import type { TestConvexForDataModel } from "convex-test";
 
 type Doc = Record<string, Value>;
 
-/** convex-test's `DatabaseFake` (one per component; only the root component is used). */
+/** convex-test's `DatabaseFake` (one per component: the app's at path "", each component's at its path). */
 type DatabaseFake = {
   /** Committed documents by id. */
   _documents: Record<string, Doc>;
@@ -53,13 +53,21 @@ type ConvexGlobal = {
 /** What convex-test reads of a schema: a `SchemaDefinition` (of any copy of the `convex` package). */
 export type SchemaLike = { schemaValidation: boolean; tables: Record<string, { export(): unknown }> };
 
+/** One component's committed data, as the server persists it. */
+export type ComponentSnapshot = { documents: JSONValue[]; nextDocId: number; lastCreationTime: number };
+
 /** What the server persists of the engine; every field is plain JSON. */
 export type EngineSnapshot = {
   documents: JSONValue[];
   nextDocId: number;
   lastCreationTime: number;
   lastCommitTs: string;
+  /** Each component's data by component path (kept when a push stops using the component). */
+  components?: Record<string, ComponentSnapshot>;
 };
+
+/** A component of the code: where it is in the tree, its modules, its schema. */
+export type ComponentCode = { path: string; load: (path: string) => Promise<unknown>; schema: SchemaLike | null };
 
 export type SyscallHandler = (jsonArgs: string, next: (jsonArgs: string) => Promise<string>) => Promise<string>;
 
@@ -68,7 +76,10 @@ export type EngineInternals = {
   currentTs(): bigint;
   /** Moves the commit clock forward so later commits are stamped after `ts`. */
   advanceTsTo(ts: bigint): void;
-  /** Called after every top-level commit that wrote something, with the tables it wrote. */
+  /**
+   * Called after every top-level commit that wrote something, with the tables it wrote (a
+   * component's tables as `<component path>/<table>`, as reads are reported too).
+   */
   onCommit(listener: (tables: ReadonlySet<string>, ts: bigint) => void): void;
   /** Called on every document or table read (also inside mutations; filter by context). */
   onRead(listener: (table: string) => void): void;
@@ -82,8 +93,13 @@ export type EngineInternals = {
   snapshot(): EngineSnapshot;
   /** Loads a snapshot (or none) into an engine that has run nothing yet; ids continue from `minNextDocId` at least. */
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
-  /** Committed documents of one table (system tables included). */
+  /** Committed documents of one table (system tables included; `<component path>/<table>` for a component's). */
   committedDocuments(table: string): Doc[];
+  /**
+   * Makes `components` the components functions can call, each with its code and schema; a
+   * component already known keeps its data. Call between transactions, with `replaceCode`.
+   */
+  setComponents(components: ComponentCode[]): void;
   /** Every committed document's table. */
   tables(): string[];
   /**
@@ -175,62 +191,89 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
   check(global);
   const db = global.components[""]!.db;
   const tm = global.transactionManager;
-
+  const readListeners: ((table: string) => void)[] = [];
   const commitListeners: ((tables: ReadonlySet<string>, ts: bigint) => void)[] = [];
+
+  /**
+   * Reports reads of a component's database and keeps an index of its tables: convex-test finds a
+   * table's documents by scanning the ids of every table, so each index lookup costs as much as the
+   * whole database, and a long-running server grows until that dominates. Each table's ids are kept
+   * as the committed documents change (all changes pass through the proxy). Tables are named
+   * `<prefix><table>` to listeners: "" for the app, `<component path>/` for a component.
+   */
+  type Tracked = { db: DatabaseFake; prefix: string; restore(documents: Record<string, Doc>): void };
+  const tracked = new Map<string, Tracked>();
+  const tableIdsOf = new Map<string, Map<string, Set<string>>>();
+  const track = (componentPath: string, target: DatabaseFake): Tracked => {
+    const prefix = componentPath === "" ? "" : `${componentPath}/`;
+    const tableIds = new Map<string, Set<string>>();
+    tableIdsOf.set(componentPath, tableIds);
+    const idsOf = (table: string) => {
+      let ids = tableIds.get(table);
+      if (ids === undefined) tableIds.set(table, (ids = new Set()));
+      return ids;
+    };
+    const indexDocuments = (documents: Record<string, Doc>) => {
+      tableIds.clear();
+      for (const id of Object.keys(documents)) idsOf(tableNameFromId(id)).add(id);
+      return new Proxy(documents, {
+        set(proxied, id, value, receiver) {
+          if (typeof id === "string") idsOf(tableNameFromId(id)).add(id);
+          return Reflect.set(proxied, id, value, receiver);
+        },
+        deleteProperty(proxied, id) {
+          if (typeof id === "string") tableIds.get(tableNameFromId(id))?.delete(id);
+          return Reflect.deleteProperty(proxied, id);
+        },
+      });
+    };
+    const get = target.get.bind(target);
+    target.get = (table, id) => {
+      const name = table ?? tableNameFromId(id);
+      for (const listener of readListeners) listener(prefix + name);
+      return get(table, id);
+    };
+    target._documents = indexDocuments(target._documents);
+    target._iterateDocs = (table, callback) => {
+      for (const listener of readListeners) listener(prefix + table);
+      // As convex-test's own: committed ids, then ids written by the open transaction levels.
+      const ids = new Set(tableIds.get(table));
+      for (const level of target._writes) {
+        for (const id of Object.keys(level)) if (tableNameFromId(id) === table) ids.add(id);
+      }
+      for (const id of ids) {
+        const document = target.get(table, id);
+        if (document !== null) callback(document);
+      }
+    };
+    const entry = {
+      db: target,
+      prefix,
+      restore: (documents: Record<string, Doc>) => void (target._documents = indexDocuments(documents)),
+    };
+    tracked.set(componentPath, entry);
+    return entry;
+  };
+  track("", db);
+
   const commit = tm.commit.bind(tm);
   tm.commit = (isNested) => {
     // Only the outermost commit applies writes; nested ones merge into their parent.
-    const staged = isNested ? undefined : db._writes[db._writes.length - 1];
+    const staged = isNested
+      ? []
+      : [...tracked.values()].map(({ db: target, prefix }) => ({
+          prefix,
+          writes: target._writes[target._writes.length - 1],
+        }));
     const ts = commit(isNested);
-    if (staged !== undefined && ts !== null) {
-      const tables = new Set(Object.keys(staged).map(tableNameFromId));
+    if (ts !== null) {
+      const tables = new Set<string>();
+      for (const { prefix, writes } of staged) {
+        for (const id of Object.keys(writes ?? {})) tables.add(prefix + tableNameFromId(id));
+      }
       if (tables.size > 0) for (const listener of commitListeners) listener(tables, ts);
     }
     return ts;
-  };
-
-  const readListeners: ((table: string) => void)[] = [];
-  const get = db.get.bind(db);
-  db.get = (table, id) => {
-    const name = table ?? tableNameFromId(id);
-    for (const listener of readListeners) listener(name);
-    return get(table, id);
-  };
-  // convex-test finds a table's documents by scanning the ids of every table, so each index
-  // lookup costs as much as the whole database; a long-running server grows until that dominates.
-  // Keep each table's ids as the committed documents change (all changes pass through the proxy).
-  const tableIds = new Map<string, Set<string>>();
-  const idsOf = (table: string) => {
-    let ids = tableIds.get(table);
-    if (ids === undefined) tableIds.set(table, (ids = new Set()));
-    return ids;
-  };
-  const indexDocuments = (documents: Record<string, Doc>) => {
-    tableIds.clear();
-    for (const id of Object.keys(documents)) idsOf(tableNameFromId(id)).add(id);
-    return new Proxy(documents, {
-      set(target, id, value, receiver) {
-        if (typeof id === "string") idsOf(tableNameFromId(id)).add(id);
-        return Reflect.set(target, id, value, receiver);
-      },
-      deleteProperty(target, id) {
-        if (typeof id === "string") tableIds.get(tableNameFromId(id))?.delete(id);
-        return Reflect.deleteProperty(target, id);
-      },
-    });
-  };
-  db._documents = indexDocuments(db._documents);
-  db._iterateDocs = (table, callback) => {
-    for (const listener of readListeners) listener(table);
-    // As convex-test's own: committed ids, then ids written by the open transaction levels.
-    const ids = new Set(tableIds.get(table));
-    for (const level of db._writes) {
-      for (const id of Object.keys(level)) if (tableNameFromId(id) === table) ids.add(id);
-    }
-    for (const id of ids) {
-      const document = db.get(table, id);
-      if (document !== null) callback(document);
-    }
   };
 
   const handlers = new Map<string, SyscallHandler>();
@@ -264,6 +307,46 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       };
     })());
 
+  /** As convex-test's DatabaseFake constructor builds it. */
+  const setSchema = (target: DatabaseFake, schema: SchemaLike | null) => {
+    target._schema =
+      schema === null
+        ? null
+        : {
+            schemaValidation: schema.schemaValidation,
+            tables: new Map(Object.entries(schema.tables).map(([name, table]) => [name, table.export()])),
+          };
+    target.validateSchema();
+  };
+
+  const snapshotOf = (target: DatabaseFake): ComponentSnapshot => ({
+    documents: Object.values(target._documents).map((doc) => convexToJson(doc)),
+    nextDocId: target._nextDocId,
+    lastCreationTime: target._lastCreationTime,
+  });
+  /** Restores one database; returns the latest creation time it holds. */
+  const restoreInto = (entry: Tracked, snapshot: ComponentSnapshot) => {
+    const documents: Record<string, Doc> = {};
+    let lastCreationTime = snapshot.lastCreationTime;
+    for (const json of snapshot.documents) {
+      const doc = jsonToConvex(json) as Doc;
+      const id = doc._id;
+      if (typeof id !== "string") throw new Error("Stored document without an _id");
+      documents[id] = doc;
+      if (typeof doc._creationTime === "number") lastCreationTime = Math.max(lastCreationTime, doc._creationTime);
+    }
+    entry.restore(documents);
+    entry.db._nextDocId = Math.max(entry.db._nextDocId, snapshot.nextDocId);
+    entry.db._lastCreationTime = Math.max(entry.db._lastCreationTime, lastCreationTime);
+  };
+  /** Stored data of components the code does not use (yet, or any more): kept as it was. */
+  const dormant = new Map<string, ComponentSnapshot>();
+
+  const splitTable = (table: string): [string, string] => {
+    const slash = table.lastIndexOf("/");
+    return slash === -1 ? ["", table] : [table.slice(0, slash), table.slice(slash + 1)];
+  };
+
   return {
     wrapIdentity,
     currentTs: () => tm._lastCommitTs,
@@ -273,47 +356,72 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     onCommit: (listener) => void commitListeners.push(listener),
     onRead: (listener) => void readListeners.push(listener),
     interceptAsyncSyscall: (op, handler) => void handlers.set(op, handler),
-    snapshot: () => ({
-      documents: Object.values(db._documents).map((doc) => convexToJson(doc)),
-      nextDocId: db._nextDocId,
-      lastCreationTime: db._lastCreationTime,
-      lastCommitTs: tm._lastCommitTs.toString(),
-    }),
+    snapshot: () => {
+      const components: Record<string, ComponentSnapshot> = Object.fromEntries(dormant);
+      for (const [componentPath, entry] of tracked) {
+        if (componentPath !== "") components[componentPath] = snapshotOf(entry.db);
+      }
+      return {
+        ...snapshotOf(db),
+        lastCommitTs: tm._lastCommitTs.toString(),
+        ...(Object.keys(components).length > 0 && { components }),
+      };
+    },
     restore: (snapshot, minNextDocId) => {
       db._nextDocId = Math.max(db._nextDocId, minNextDocId);
       if (snapshot === null) return;
-      const documents: Record<string, Doc> = {};
-      let lastCreationTime = snapshot.lastCreationTime;
-      for (const json of snapshot.documents) {
-        const doc = jsonToConvex(json) as Doc;
-        const id = doc._id;
-        if (typeof id !== "string") throw new Error("Stored document without an _id");
-        documents[id] = doc;
-        if (typeof doc._creationTime === "number") lastCreationTime = Math.max(lastCreationTime, doc._creationTime);
+      restoreInto(tracked.get("")!, snapshot);
+      for (const [componentPath, stored] of Object.entries(snapshot.components ?? {})) {
+        const entry = tracked.get(componentPath);
+        if (entry === undefined) dormant.set(componentPath, stored);
+        else restoreInto(entry, stored);
       }
-      db._documents = indexDocuments(documents);
-      db._nextDocId = Math.max(db._nextDocId, snapshot.nextDocId);
-      db._lastCreationTime = Math.max(db._lastCreationTime, lastCreationTime);
       const lastCommitTs = BigInt(snapshot.lastCommitTs);
       if (lastCommitTs > tm._lastCommitTs) tm._lastCommitTs = lastCommitTs;
     },
-    tables: () => [...tableIds.entries()].filter(([, ids]) => ids.size > 0).map(([table]) => table),
+    tables: () => [...tableIdsOf.get("")!.entries()].filter(([, ids]) => ids.size > 0).map(([table]) => table),
     replaceCode: (load, schema) => {
       global.components[""]!.modules = load;
-      // As convex-test's DatabaseFake constructor builds it.
-      db._schema =
-        schema === null
-          ? null
-          : {
-              schemaValidation: schema.schemaValidation,
-              tables: new Map(Object.entries(schema.tables).map(([name, table]) => [name, table.export()])),
-            };
-      db.validateSchema();
+      setSchema(db, schema);
     },
-    committedDocuments: (table) =>
-      Object.entries(db._documents)
-        .filter(([id]) => tableNameFromId(id) === table)
-        .map(([, doc]) => doc),
+    setComponents: (components) => {
+      const used = new Set(components.map((component) => component.path));
+      for (const [componentPath, entry] of tracked) {
+        if (componentPath === "" || used.has(componentPath)) continue;
+        // A component no longer used keeps its data (a deployment unmounts it), unreachable.
+        dormant.set(componentPath, snapshotOf(entry.db));
+        tracked.delete(componentPath);
+        tableIdsOf.delete(componentPath);
+        delete global.components[componentPath];
+      }
+      for (const component of components) {
+        let entry = tracked.get(component.path);
+        if (entry === undefined) {
+          (
+            t as unknown as { registerComponent(path: string, schema: null, modules: Record<string, unknown>): void }
+          ).registerComponent(component.path, null, { "./_generated/api.js": () => Promise.resolve({}) });
+          entry = track(component.path, global.components[component.path]!.db);
+          // Registered inside the swap's transaction: open as many levels as the others have, so
+          // the transaction's commit (which commits every component's database) finds them.
+          for (let level = 0; level < db._writes.length; level++) entry.db._writes.push({});
+          const stored = dormant.get(component.path);
+          if (stored !== undefined) {
+            restoreInto(entry, stored);
+            dormant.delete(component.path);
+          }
+        }
+        global.components[component.path]!.modules = component.load;
+        setSchema(entry.db, component.schema);
+      }
+    },
+    committedDocuments: (table) => {
+      const [componentPath, name] = splitTable(table);
+      const target = tracked.get(componentPath)?.db;
+      if (target === undefined) return [];
+      return Object.entries(target._documents)
+        .filter(([id]) => tableNameFromId(id) === name)
+        .map(([, doc]) => doc);
+    },
     tx: {
       get: (table, id) => db.get(table, id),
       insert: (table, value) => db.insert(table, value),

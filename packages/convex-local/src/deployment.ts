@@ -11,14 +11,16 @@
  * query. A push that fails at any step changes nothing: the previous code keeps serving.
  */
 import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { convexToJson, type JSONValue, type Value } from "convex/values";
 import {
   analyzeModule,
   describeJsError,
-  parseAppDefinition,
+  fileBasedExports,
   parseAuthConfig,
+  parseDefinition,
   parseSchema,
   PushError,
   requiredEnvVars,
@@ -36,6 +38,7 @@ import {
   type CodeManifest,
   type CodeStore,
   type ModuleConfig,
+  type StoredComponent,
   type StoredModule,
 } from "./code-store";
 import type { SchemaLike } from "./convex-test-internals";
@@ -57,6 +60,19 @@ const AUTH_CONFIG = "auth.config.js";
 const MAX_PENDING_PUSHES = 4;
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A component definition of one version, imported and analyzed. */
+type LoadedDefinition = {
+  definitionPath: string;
+  metadata: DefinitionMetadata;
+  analysis: Record<string, AnalyzedModule>;
+  schema: DatabaseSchemaJson | null;
+  schemaObject: SchemaLike | null;
+  modules: Modules;
+};
+
+/** One use of a component definition in the app's tree. */
+type ComponentInstance = { componentPath: string; definitionPath: string };
+
 /** The code of one version, imported and analyzed. */
 type LoadedCode = {
   version: string;
@@ -68,6 +84,10 @@ type LoadedCode = {
   authInfo: AuthInfo[];
   /** Whether the version has an `auth.config.js`, evaluated again when variables change. */
   hasAuthConfig: boolean;
+  /** Component definitions by definition path. */
+  definitions: Map<string, LoadedDefinition>;
+  /** Every component the app uses, parents before children. */
+  instances: ComponentInstance[];
 };
 
 type SchemaStatus =
@@ -156,8 +176,18 @@ function parseModule(value: unknown, what: string): ModuleConfig {
   };
 }
 
+/** A `ComponentDefinitionConfig` (deployApi/definitionConfig.ts), checked. */
+type ComponentRequest = {
+  definitionPath: string;
+  definition: ModuleConfig;
+  dependencies: string[];
+  schema: ModuleConfig | null;
+  functions: ModuleConfig[];
+};
+
 type StartPushRequest = {
   dryRun: boolean;
+  components: ComponentRequest[];
   functions: string;
   definition: ModuleConfig | null;
   schema: ModuleConfig | null;
@@ -173,11 +203,34 @@ function parseStartPush(body: unknown): StartPushRequest {
     throw new PushError("InvalidConfig", "The push request has no appDefinition");
   }
   const app = body.appDefinition;
-  if (Array.isArray(body.componentDefinitions) && body.componentDefinitions.length > 0) {
-    throw new PushError(
-      "ComponentsNotSupported",
-      "Components are not supported by the local Convex backend (convex-local): remove `app.use(...)` from convex.config.ts or use a Convex deployment.",
-    );
+  const definitions = body.componentDefinitions ?? [];
+  if (!Array.isArray(definitions)) throw new PushError("InvalidConfig", "componentDefinitions must be a list");
+  const components = definitions.map((entry: unknown, i): ComponentRequest => {
+    const what = `componentDefinitions[${i}]`;
+    if (!isRecord(entry) || typeof entry.definitionPath !== "string" || !Array.isArray(entry.functions)) {
+      throw new PushError(
+        "InvalidConfig",
+        `${what} must be {definitionPath, definition, dependencies, schema, functions}`,
+      );
+    }
+    const definitionPath = entry.definitionPath;
+    if (definitionPath === "" || definitionPath.length > 1024 || /[\0\\]/.test(definitionPath)) {
+      throw new PushError("InvalidConfig", `${what}: invalid definitionPath ${JSON.stringify(definitionPath)}`);
+    }
+    const dependencies = Array.isArray(entry.dependencies) ? entry.dependencies : [];
+    if (!dependencies.every((dependency): dependency is string => typeof dependency === "string")) {
+      throw new PushError("InvalidConfig", `${what}: dependencies must be definition paths`);
+    }
+    return {
+      definitionPath,
+      definition: parseModule(entry.definition, `${what}.definition`),
+      dependencies,
+      schema: entry.schema === null || entry.schema === undefined ? null : parseModule(entry.schema, `${what}.schema`),
+      functions: entry.functions.map((bundle: unknown, j) => parseModule(bundle, `${what}.functions[${j}]`)),
+    };
+  });
+  if (new Set(components.map((component) => component.definitionPath)).size !== components.length) {
+    throw new PushError("InvalidConfig", "A component definition was pushed twice");
   }
   if (!Array.isArray(app.changedModules) || !Array.isArray(app.unchangedModuleHashes)) {
     throw new PushError("InvalidConfig", "appDefinition needs changedModules and unchangedModuleHashes");
@@ -190,6 +243,7 @@ function parseStartPush(body: unknown): StartPushRequest {
   });
   return {
     dryRun: body.dryRun === true,
+    components,
     functions: typeof body.functions === "string" ? body.functions : "convex/",
     definition:
       app.definition === null || app.definition === undefined ? null : parseModule(app.definition, "definition"),
@@ -263,7 +317,7 @@ function diffIndexes(before: DatabaseSchemaJson | null, after: DatabaseSchemaJso
 }
 
 /** The public functions as a tree of exports (a checked component's `exports`). */
-function exportTree(analysis: Record<string, AnalyzedModule>): Record<string, unknown> {
+function exportTree(analysis: Record<string, AnalyzedModule>, componentPath = ""): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [modulePath, bundle] of Object.entries(analysis)) {
     const parts = modulePath.replace(/\.js$/, "").split("/");
@@ -276,7 +330,7 @@ function exportTree(analysis: Record<string, AnalyzedModule>): Record<string, un
       }
       node[fn.name] = {
         type: "leaf",
-        resource: { type: "function", path: { component: "", udfPath: `${modulePath}:${fn.name}` } },
+        resource: { type: "function", path: { component: componentPath, udfPath: `${modulePath}:${fn.name}` } },
       };
     }
   }
@@ -290,6 +344,117 @@ function cronDiff(before: CronSpec[], after: CronSpec[]) {
     added: [...next.keys()].filter((id) => !old.has(id)),
     updated: [...next.keys()].filter((id) => old.has(id) && old.get(id) !== next.get(id)),
     deleted: [...old.keys()].filter((id) => !next.has(id)),
+  };
+}
+
+/** Where a component definition's bundles go in a code directory. */
+function componentDir(definitionPath: string): string {
+  return `_components/${Buffer.from(definitionPath).toString("base64url")}`;
+}
+
+/** Component definitions, each after the definitions it uses (as a deployment evaluates them). */
+function dependencyOrder(components: StoredComponent[]): StoredComponent[] {
+  const byPath = new Map(components.map((component) => [component.definitionPath, component]));
+  const ordered: StoredComponent[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (component: StoredComponent, chain: string[]) => {
+    const seen = state.get(component.definitionPath);
+    if (seen === "done") return;
+    if (seen === "visiting") {
+      throw new PushError(
+        "ComponentCycle",
+        `Components use each other in a cycle: ${[...chain, component.definitionPath].join(" -> ")}`,
+      );
+    }
+    state.set(component.definitionPath, "visiting");
+    for (const dependency of component.dependencies) {
+      const used = byPath.get(dependency);
+      if (used === undefined) {
+        throw new PushError(
+          "MissingComponentDefinition",
+          `Component ${component.definitionPath} uses ${dependency}, which was not pushed`,
+        );
+      }
+      visit(used, [...chain, component.definitionPath]);
+    }
+    state.set(component.definitionPath, "done");
+    ordered.push(component);
+  };
+  for (const component of components) visit(component, []);
+  return ordered;
+}
+
+/**
+ * What `import child from "./_componentDeps/<base64url path>"` gives a definition being evaluated:
+ * the child's path and default name, as a deployment's definition loader synthesizes it
+ * (crates/isolate/src/environment/component_definitions.rs).
+ */
+function componentDepModule(definition: LoadedDefinition): string {
+  const type = definition.metadata.definitionType;
+  const name = type.type === "childComponent" ? type.name : "";
+  return (
+    `export default { export: () => (${JSON.stringify(definition.metadata)}), ` +
+    `componentDefinitionPath: ${JSON.stringify(definition.definitionPath)}, defaultName: ${JSON.stringify(name)} };\n`
+  );
+}
+
+/** Every component under the app, parents first, with its path (`parent/child`). */
+function instantiate(app: DefinitionMetadata, definitions: ReadonlyMap<string, LoadedDefinition>): ComponentInstance[] {
+  const instances: ComponentInstance[] = [];
+  const visit = (definition: DefinitionMetadata, parentPath: string, depth: number) => {
+    for (const child of definition.childComponents) {
+      const componentPath = parentPath === "" ? child.name : `${parentPath}/${child.name}`;
+      const used = definitions.get(child.path);
+      if (used === undefined) {
+        throw new PushError(
+          "MissingComponentDefinition",
+          `Component "${componentPath}" uses the definition ${child.path}, which was not pushed`,
+        );
+      }
+      if (depth > 16) throw new PushError("ComponentTooDeep", `Components are nested too deeply at "${componentPath}"`);
+      instances.push({ componentPath, definitionPath: child.path });
+      visit(used.metadata, componentPath, depth + 1);
+    }
+  };
+  visit(app, "", 1);
+  return instances;
+}
+
+/** Every bundle of a manifest's component definitions. */
+function componentModules(manifest: CodeManifest): StoredModule[] {
+  return (manifest.components ?? []).flatMap((component) => [
+    component.definition,
+    ...(component.schema === null ? [] : [component.schema]),
+    ...component.modules,
+  ]);
+}
+
+/** The checked component tree a push answers (`CheckedComponent` of the CLI's deployApi). */
+function checkedComponent(loaded: LoadedCode, definitionPath: string, componentPath: string): Record<string, unknown> {
+  const definition = definitionPath === "" ? null : loaded.definitions.get(definitionPath)!;
+  const metadata = definition?.metadata ?? loaded.definition;
+  const functions = definition?.analysis ?? loaded.analysis;
+  const routes = functions["http.js"]?.httpRoutes ?? null;
+  const childComponents: Record<string, unknown> = {};
+  for (const child of metadata.childComponents) {
+    childComponents[child.name] = checkedComponent(
+      loaded,
+      child.path,
+      componentPath === "" ? child.name : `${componentPath}/${child.name}`,
+    );
+  }
+  return {
+    definitionPath,
+    componentPath,
+    httpPrefix: null,
+    args: {},
+    env: {},
+    childComponents,
+    httpRoutes: {
+      httpModuleRoutes: routes === null ? null : routes.map((route: HttpRoute) => route.route),
+      mounts: Object.keys(metadata.httpMounts),
+    },
+    exports: exportTree(functions, componentPath),
   };
 }
 
@@ -373,6 +538,8 @@ export class Deployment {
       },
       authInfo: [],
       hasAuthConfig: false,
+      definitions: new Map(),
+      instances: [],
     };
     return this.loaded.engineCode;
   }
@@ -392,7 +559,7 @@ export class Deployment {
     if (active === null) return null;
     try {
       const manifest = this.deps.store.manifest(active.version);
-      const modules = [...manifest.modules, manifest.schema, manifest.definition]
+      const modules = [...manifest.modules, manifest.schema, manifest.definition, ...componentModules(manifest)]
         .filter((bundle): bundle is StoredModule => bundle !== null)
         .map((bundle) => this.deps.store.readModule(active.version, bundle));
       this.loaded = await this.load(active.version, manifest, modules, this.deps.scope.variables());
@@ -421,7 +588,6 @@ export class Deployment {
     const dir = this.deps.store.dir(version);
     const maps = new SourceMaps(dir);
     for (const bundle of modules) maps.add(bundle.path, bundle.source, bundle.sourceMap);
-    const { scope } = this.deps;
     try {
       let definition: DefinitionMetadata = {
         path: "",
@@ -431,31 +597,22 @@ export class Deployment {
         httpPrefix: null,
         exports: { type: "branch", branch: [] },
       };
+      // Components first, each after those it uses: a definition imports its children's.
+      const definitions = new Map<string, LoadedDefinition>();
+      for (const component of dependencyOrder(manifest.components ?? [])) {
+        this.writeComponentDeps(dir, component.dir, definitions);
+        definitions.set(component.definitionPath, await this.loadComponentDefinition(dir, component, maps));
+      }
       if (manifest.definition !== null) {
+        this.writeComponentDeps(dir, "", definitions);
         const namespace = await this.importModule(dir, manifest.definition.path, "convex.config.js");
-        definition = parseAppDefinition(namespace.default);
+        definition = parseDefinition(namespace.default, "");
       }
-      let schema: DatabaseSchemaJson | null = null;
-      let schemaObject: SchemaLike | null = null;
-      if (manifest.schema !== null) {
-        const namespace = await this.importModule(dir, manifest.schema.path, "schema.js");
-        const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;
-        if (typeof exported?.export !== "function") {
-          throw new PushError(
-            "InvalidSchema",
-            "Hit an error while evaluating your schema:\nThe default export of schema.ts must be `defineSchema(...)`.",
-          );
-        }
-        try {
-          schema = parseSchema(scope.run(() => exported.export!()));
-        } catch (error) {
-          if (error instanceof PushError) {
-            throw new PushError(error.code, `Hit an error while evaluating your schema:\n${error.message}`);
-          }
-          throw new PushError("InvalidSchema", `Hit an error while evaluating your schema:\n${describeJsError(error)}`);
-        }
-        schemaObject = exported;
-      }
+      const instances = instantiate(definition, definitions);
+      const { schema, schemaObject } =
+        manifest.schema === null
+          ? { schema: null, schemaObject: null }
+          : await this.evaluateSchemaModule(dir, manifest.schema.path, "schema.ts");
       const hasAuthConfig = manifest.modules.some((bundle) => bundle.path === AUTH_CONFIG);
       const authInfo = hasAuthConfig ? await this.evaluateAuthConfig(dir, variables, "") : [];
       const analysis: Record<string, AnalyzedModule> = {};
@@ -473,17 +630,96 @@ export class Deployment {
       return {
         version,
         maps,
-        engineCode: { modules: engineModules, schema: schemaObject },
+        engineCode: {
+          modules: engineModules,
+          schema: schemaObject,
+          components: instances.map(({ componentPath, definitionPath }) => ({
+            path: componentPath,
+            modules: definitions.get(definitionPath)!.modules,
+            schema: definitions.get(definitionPath)!.schemaObject,
+          })),
+        },
         analysis: sortedAnalysis,
         schema,
         definition,
         authInfo,
         hasAuthConfig,
+        definitions,
+        instances,
       };
     } catch (error) {
       maps.dispose();
       throw error;
     }
+  }
+
+  /** Evaluates a `schema.js` bundle (`where`: the file named in errors). */
+  private async evaluateSchemaModule(
+    dir: string,
+    modulePath: string,
+    where: string,
+  ): Promise<{ schema: DatabaseSchemaJson; schemaObject: SchemaLike }> {
+    const namespace = await this.importModule(dir, modulePath, where.replace(/\.ts$/, ".js"));
+    const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;
+    if (typeof exported?.export !== "function") {
+      throw new PushError(
+        "InvalidSchema",
+        `Hit an error while evaluating your schema:\nThe default export of ${where} must be \`defineSchema(...)\`.`,
+      );
+    }
+    try {
+      return { schema: parseSchema(this.deps.scope.run(() => exported.export!())), schemaObject: exported };
+    } catch (error) {
+      if (error instanceof PushError) {
+        throw new PushError(error.code, `Hit an error while evaluating your schema:\n${error.message}`);
+      }
+      throw new PushError("InvalidSchema", `Hit an error while evaluating your schema:\n${describeJsError(error)}`);
+    }
+  }
+
+  /** Writes, beside a definition, the modules its `_componentDeps/…` imports resolve to. */
+  private writeComponentDeps(dir: string, definitionDir: string, definitions: ReadonlyMap<string, LoadedDefinition>) {
+    if (definitions.size === 0) return;
+    const depsDir = path.join(dir, definitionDir, "_componentDeps");
+    mkdirSync(depsDir, { recursive: true, mode: 0o700 });
+    for (const definition of definitions.values()) {
+      // Extensionless, as the bundle imports it; the code directory's package.json makes it a module.
+      const file = path.join(depsDir, Buffer.from(definition.definitionPath).toString("base64url"));
+      writeFileSync(file, componentDepModule(definition), { mode: 0o600 });
+    }
+  }
+
+  /** Imports and analyzes one component definition's bundles (its definition, schema and functions). */
+  private async loadComponentDefinition(
+    dir: string,
+    component: StoredComponent,
+    maps: SourceMaps,
+  ): Promise<LoadedDefinition> {
+    const prefix = `${component.dir}/`;
+    const label = (modulePath: string) => `${component.definitionPath}/${modulePath}`;
+    const namespace = await this.importModule(dir, component.definition.path, label("convex.config.js"));
+    const metadata = parseDefinition(namespace.default, component.definitionPath);
+    const { schema, schemaObject } =
+      component.schema === null
+        ? { schema: null, schemaObject: null }
+        : await this.evaluateSchemaModule(dir, component.schema.path, label("schema.ts"));
+    const analysis: Record<string, AnalyzedModule> = {};
+    const modules: Modules = {};
+    for (const bundle of component.modules) {
+      const relative = bundle.path.slice(prefix.length);
+      if (relative.startsWith("_deps/")) continue;
+      const moduleNamespace = await this.importModule(dir, bundle.path, label(relative));
+      analysis[relative] = analyzeModule(relative, moduleNamespace, maps, prefix);
+      modules[`./${relative}`] = () => Promise.resolve(moduleNamespace);
+    }
+    return {
+      definitionPath: component.definitionPath,
+      metadata,
+      analysis: Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b))),
+      schema,
+      schemaObject,
+      modules,
+    };
   }
 
   private async importModule(dir: string, modulePath: string, label: string): Promise<Record<string, unknown>> {
@@ -539,8 +775,14 @@ export class Deployment {
       const request = parseStartPush(body);
       const { store } = this.deps;
       const active = store.active;
-      const previousModules = active === null ? [] : store.manifest(active.version).modules;
-      const previousHashes = new Map(previousModules.map((bundle) => [bundle.path, bundle.sha256]));
+      const previousManifest = active === null ? null : store.manifest(active.version);
+      const previousModules = previousManifest?.modules ?? [];
+      const previousHashes = new Map(
+        [...previousModules, ...(previousManifest === null ? [] : componentModules(previousManifest))].map((bundle) => [
+          bundle.path,
+          bundle.sha256,
+        ]),
+      );
       // Unchanged modules come from the live code, as a deployment takes them from its storage.
       const unchanged = request.unchangedModuleHashes.map((bundle): ModuleConfig => {
         const stored = previousModules.find((candidate) => candidate.path === bundle.path);
@@ -571,10 +813,46 @@ export class Deployment {
       if (paths.has("schema.js") || paths.has("convex.config.js")) {
         throw new PushError("InvalidConfig", "schema.js and convex.config.js are not runtime modules");
       }
+      // Each component definition in a directory of its own, sent whole on every push.
+      const componentBundles: ModuleConfig[] = [];
+      const components = request.components.map((component): StoredComponent => {
+        const dir = componentDir(component.definitionPath);
+        const place = (bundle: ModuleConfig, as = bundle.path): StoredModule => {
+          const placed = { ...bundle, path: `${dir}/${as}` };
+          componentBundles.push(placed);
+          return toStored(placed);
+        };
+        const names = new Set(component.functions.map((bundle) => bundle.path));
+        if (names.size !== component.functions.length) {
+          throw new PushError("InvalidConfig", `A module of component ${component.definitionPath} was pushed twice`);
+        }
+        if (
+          names.has("schema.js") ||
+          names.has("convex.config.js") ||
+          [...names].some((name) => name.startsWith("_componentDeps/"))
+        ) {
+          throw new PushError(
+            "InvalidConfig",
+            `schema.js and convex.config.js of ${component.definitionPath} are not runtime modules`,
+          );
+        }
+        return {
+          definitionPath: component.definitionPath,
+          dir,
+          dependencies: component.dependencies,
+          definition: place(component.definition, "convex.config.js"),
+          schema: component.schema === null ? null : place(component.schema, "schema.js"),
+          modules: component.functions.map((bundle) => place(bundle)).sort((a, b) => byCodePoint(a.path, b.path)),
+        };
+      });
+      if ([...paths].some((p) => p.startsWith("_components/") || p.startsWith("_componentDeps/"))) {
+        throw new PushError("InvalidConfig", "_components/ and _componentDeps/ are reserved module paths");
+      }
       const manifest: CodeManifest = {
         modules: runtime.map(toStored).sort((a, b) => byCodePoint(a.path, b.path)),
         schema: schemaModule === null ? null : toStored(schemaModule),
         definition: definitionModule === null ? null : toStored(definitionModule),
+        components,
       };
       const version = store.createVersion();
       let loaded: LoadedCode;
@@ -583,6 +861,7 @@ export class Deployment {
           ...runtime,
           ...(schemaModule === null ? [] : [schemaModule]),
           ...(definitionModule === null ? [] : [definitionModule]),
+          ...componentBundles,
         ];
         store.writeModules(
           version,
@@ -600,7 +879,7 @@ export class Deployment {
         loaded.schema !== null && JSON.stringify(loaded.schema) === JSON.stringify(active?.schema ?? null);
       const schemaId = loaded.schema === null ? null : schemaUnchanged ? (active?.schemaId ?? newId()) : newId();
       const indexDiff = diffIndexes(active?.schema ?? null, loaded.schema);
-      const schemaStatus = await this.checkData(loaded.schema, active?.schema ?? null);
+      const schemaStatus = await this.checkData(loaded, active?.schema ?? null);
       const seed = randomBytes(32).toString("base64");
       const timestampNs = (BigInt(Date.now()) * 1_000_000n).toString();
       const next: ActiveCode = {
@@ -644,45 +923,43 @@ export class Deployment {
       if (options.evaluateOnly === true) return { schemaChange };
       const timings = { startPush: performance.now() - receivedAt };
       this.lastStart = { id, startPush: timings.startPush, receivedAt };
-      const routes = loaded.analysis["http.js"]?.httpRoutes ?? null;
+      const udfConfig = {
+        serverVersion: request.udfServerVersion,
+        importPhaseRngSeed: { $bytes: seed },
+        importPhaseUnixTimestamp: int64Json(BigInt(timestampNs)),
+      };
+      const packageOf = (definitionPath: string, bundles: unknown) => ({
+        // The root's storage key names the push; finish_push finds it by that.
+        storageKey: definitionPath === "" ? id : `${id}:${definitionPath}`,
+        sha256: moduleHash({ source: JSON.stringify(bundles) }),
+        externalDepsPackageId: null,
+        packageSize: { zippedSizeBytes: 0, unzippedSizeBytes: 0 },
+        nodeVersion: request.nodeVersion,
+      });
+      const analysis: Record<string, unknown> = {
+        "": { definition: loaded.definition, schema: loaded.schema, functions: loaded.analysis, udfConfig },
+      };
+      const packages: Record<string, unknown> = { "": packageOf("", manifest) };
+      for (const [definitionPath, definition] of loaded.definitions) {
+        // A component's exports are its public functions (the app's are not reported).
+        analysis[definitionPath] = {
+          definition: { ...definition.metadata, exports: fileBasedExports(definition.analysis) },
+          schema: definition.schema,
+          functions: definition.analysis,
+          udfConfig,
+        };
+        packages[definitionPath] = packageOf(
+          definitionPath,
+          manifest.components?.find((component) => component.definitionPath === definitionPath),
+        );
+      }
       return {
         environmentVariables,
         externalDepsId: null,
-        componentDefinitionPackages: {
-          "": {
-            storageKey: id,
-            sha256: moduleHash({ source: JSON.stringify(manifest) }),
-            externalDepsPackageId: null,
-            packageSize: { zippedSizeBytes: 0, unzippedSizeBytes: 0 },
-            nodeVersion: request.nodeVersion,
-          },
-        },
+        componentDefinitionPackages: packages,
         appAuth: loaded.authInfo,
-        analysis: {
-          "": {
-            definition: loaded.definition,
-            schema: loaded.schema,
-            functions: loaded.analysis,
-            udfConfig: {
-              serverVersion: request.udfServerVersion,
-              importPhaseRngSeed: { $bytes: seed },
-              importPhaseUnixTimestamp: int64Json(BigInt(timestampNs)),
-            },
-          },
-        },
-        app: {
-          definitionPath: "",
-          componentPath: "",
-          httpPrefix: null,
-          args: {},
-          env: {},
-          childComponents: {},
-          httpRoutes: {
-            httpModuleRoutes: routes === null ? null : routes.map((route: HttpRoute) => route.route),
-            mounts: [],
-          },
-          exports: exportTree(loaded.analysis),
-        },
+        analysis,
+        app: checkedComponent(loaded, "", ""),
         schemaChange,
       };
     });
@@ -705,18 +982,41 @@ export class Deployment {
    * validation does before a schema becomes active. Tables whose validator an enforced schema
    * already held are not walked again.
    */
-  private async checkData(
-    schema: DatabaseSchemaJson | null,
-    enforced: DatabaseSchemaJson | null,
-  ): Promise<SchemaStatus> {
-    if (schema === null || !schema.schemaValidation) return { type: "complete" };
-    const failure = await this.deps.engine.transaction(() => this.findViolation(schema, enforced));
+  private async checkData(loaded: LoadedCode, enforced: DatabaseSchemaJson | null): Promise<SchemaStatus> {
+    const failure = await this.deps.engine.transaction(() => this.findAnyViolation(loaded, enforced));
     return failure ?? { type: "complete" };
   }
 
+  /** The first stored document, of the app or of a component, that `loaded`'s schemas refuse. */
+  private findAnyViolation(
+    loaded: LoadedCode,
+    enforced: DatabaseSchemaJson | null,
+  ): Extract<SchemaStatus, { type: "failed" }> | null {
+    if (loaded.schema !== null) {
+      const violation = this.findViolation(loaded.schema, enforced);
+      if (violation !== null) return violation;
+    }
+    for (const { componentPath, definitionPath } of loaded.instances) {
+      const schema = loaded.definitions.get(definitionPath)?.schema ?? null;
+      if (schema === null) continue;
+      // What the live code enforces on this instance's tables, if it has it.
+      const live = this.loaded?.instances.find((instance) => instance.componentPath === componentPath);
+      const before = live === undefined ? null : (this.loaded?.definitions.get(live.definitionPath)?.schema ?? null);
+      const violation = this.findViolation(schema, before, componentPath);
+      if (violation !== null) return violation;
+    }
+    return null;
+  }
+
+  /**
+   * Checks every stored document of the schema's tables against it, as a deployment's schema
+   * validation does before a schema becomes active. Tables whose validator an enforced schema
+   * already held are not walked again.
+   */
   private findViolation(
     schema: DatabaseSchemaJson,
     enforced: DatabaseSchemaJson | null,
+    componentPath = "",
   ): Extract<SchemaStatus, { type: "failed" }> | null {
     if (!schema.schemaValidation) return null;
     for (const table of schema.tables) {
@@ -724,7 +1024,8 @@ export class Deployment {
       const before =
         enforced?.schemaValidation === true ? enforced.tables.find((t) => t.tableName === table.tableName) : undefined;
       if (before !== undefined && JSON.stringify(before.documentType) === JSON.stringify(table.documentType)) continue;
-      for (const document of this.deps.engine.internals.committedDocuments(table.tableName)) {
+      const stored = componentPath === "" ? table.tableName : `${componentPath}/${table.tableName}`;
+      for (const document of this.deps.engine.internals.committedDocuments(stored)) {
         const { _id, _creationTime, ...fields } = document;
         void _creationTime;
         try {
@@ -734,7 +1035,7 @@ export class Deployment {
           return {
             type: "failed",
             error: `Document with ID "${String(_id)}" in table "${table.tableName}" does not match the schema: ${error.message}`,
-            componentPath: "",
+            componentPath,
             tableName: table.tableName,
           };
         }
@@ -798,10 +1099,7 @@ export class Deployment {
         sourceDir: store.codeRoot,
         // Documents written since start_push are checked too, in the swap's transaction.
         check: () => {
-          const violation = this.findViolation(
-            push.active.schema ?? { tables: [], schemaValidation: false },
-            previous?.schema ?? null,
-          );
+          const violation = this.findAnyViolation(push.loaded, previous?.schema ?? null);
           if (violation !== null)
             throw new PushError("SchemaValidationFailed", `Schema validation failed: ${violation.error}`);
         },
@@ -1051,7 +1349,7 @@ export class Deployment {
     const version = store.relink(active.version);
     try {
       const manifest = store.manifest(version);
-      const modules = [...manifest.modules, manifest.schema, manifest.definition]
+      const modules = [...manifest.modules, manifest.schema, manifest.definition, ...componentModules(manifest)]
         .filter((bundle): bundle is StoredModule => bundle !== null)
         .map((bundle) => store.readModule(version, bundle));
       const loaded = await this.load(version, manifest, modules, this.deps.scope.variables());

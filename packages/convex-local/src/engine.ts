@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { convexTest, type TestConvexForDataModel } from "convex-test";
 import { makeFunctionReference, type GenericDataModel, type UserIdentity } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { attachInternals, type EngineInternals, type SchemaLike } from "./convex-test-internals";
+import { attachInternals, type ComponentCode, type EngineInternals, type SchemaLike } from "./convex-test-internals";
 import type { DeploymentScope } from "./deployment-env";
 import type { FunctionLog, UdfTypeJson } from "./function-log";
 import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
@@ -22,8 +22,12 @@ type Test = TestConvexForDataModel<GenericDataModel>;
 export type Modules = Record<string, () => Promise<unknown>>;
 export type Caller = { identity: UserIdentity; key: string } | null;
 
-/** The code an engine runs: its modules (`"./messages.js": () => import(…)`) and schema. */
-export type EngineCode = { modules: Modules; schema: SchemaLike | null };
+/** A version of the code: the app's modules and schema, and each component it uses (by component path). */
+export type EngineCode = {
+  modules: Modules;
+  schema: SchemaLike | null;
+  components?: { path: string; modules: Modules; schema: SchemaLike | null }[];
+};
 
 /** Who asked, for the function log (`caller` of a deployment's log entries). */
 export type CallSource = "WebSocket" | "HttpApi" | "Scheduler" | "Cron" | "HttpAction" | "Admin";
@@ -273,6 +277,14 @@ function memoize(modules: Modules): Modules {
   );
 }
 
+/** The components of a version of the code, as the engine's internals take them. */
+function componentCode(code: EngineCode | null): ComponentCode[] {
+  return (code?.components ?? []).map((component) => {
+    const resolver = new FunctionResolver(memoize(component.modules));
+    return { path: component.path, load: (modulePath) => resolver.load(modulePath), schema: component.schema };
+  });
+}
+
 export type EngineOptions = {
   /** The code to start with; null starts with no functions (until a push). */
   code: EngineCode | null;
@@ -349,6 +361,7 @@ export class Engine {
     }) as unknown as Test;
     this.internals = attachInternals(this.t);
     this.internals.replaceCode((modulePath) => this.resolver.load(modulePath), schema);
+    this.internals.setComponents(componentCode(options.code));
     this.internals.onRead((table) => {
       const tracker = this.trackStorage.getStore();
       if (tracker === undefined) return;
@@ -415,6 +428,7 @@ export class Engine {
     await this.t.run(async () => {
       options.check?.();
       this.internals.replaceCode((modulePath) => resolver.load(modulePath), code?.schema ?? null);
+      this.internals.setComponents(componentCode(code));
       this.resolver = resolver;
       if (options.sourceDir !== undefined) this.redactor = new PathRedactor(options.sourceDir);
       this.invalidateAll();

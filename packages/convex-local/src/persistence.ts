@@ -73,6 +73,7 @@ export class Persistence {
       nextDocId: Number(stored.nextDocId ?? 0),
       lastCreationTime: Number(stored.lastCreationTime ?? 0),
       lastCommitTs: this.checkedClock(stored.lastCommitTs),
+      ...(typeof stored.components === "object" && stored.components !== null && { components: stored.components }),
     };
   }
 
