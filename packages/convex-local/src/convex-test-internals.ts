@@ -3,8 +3,8 @@
  *
  * convex-test (written against 0.0.60, node_modules/convex-test/dist/index.js) is a test mock: it has
  * no public API to save and restore its in-memory database, to tell when a transaction commits, to
- * see which tables a query read, or to take over the scheduler. A long-running server needs all
- * four, so this module captures convex-test's per-instance "ConvexGlobal" object and wraps a few of
+ * see which tables a query read, to take over the scheduler or file storage, or to hand an HTTP
+ * action the request that arrived. A long-running server needs all of it, so this module captures convex-test's per-instance "ConvexGlobal" object and wraps a few of
  * its methods. Everything it touches is named in `ConvexGlobal` below and checked in
  * `attachInternals`, so a convex-test upgrade that renames a field fails at start-up with a message
  * pointing here instead of misbehaving later.
@@ -33,6 +33,7 @@ type DatabaseFake = {
   insert(table: string, value: Doc): string;
   /** Takes fields in their JSON form, as the `1.0/shallowMerge` syscall passes them. */
   patch(table: string, id: string, value: Record<string, JSONValue>): void;
+  delete(table: string, id: string): void;
   _iterateDocs(table: string, callback: (doc: Doc) => void): void;
 };
 
@@ -41,6 +42,8 @@ type TransactionManager = {
   /** Latest commit timestamp in Unix nanoseconds. */
   _lastCommitTs: bigint;
   commit(isNested: boolean): bigint | null;
+  /** True while a query or mutation runs (actions run outside any transaction). */
+  isInTransaction(): boolean;
 };
 
 /** The object convex-test keeps in an AsyncLocalStorage for each `convexTest()` instance. */
@@ -48,6 +51,8 @@ type ConvexGlobal = {
   components: Record<string, { db: DatabaseFake; modules: (path: string) => Promise<unknown> }>;
   transactionManager: TransactionManager;
   asyncSyscall: (op: string, jsonArgs: string) => Promise<string>;
+  /** Syscalls that pass JavaScript values (Blobs) rather than JSON: `storage/storeBlob`, `storage/getBlob`. */
+  jsSyscall: (op: string, args: Record<string, unknown>) => Promise<unknown>;
 };
 
 /** What convex-test reads of a schema: a `SchemaDefinition` (of any copy of the `convex` package). */
@@ -70,6 +75,10 @@ export type EngineSnapshot = {
 export type ComponentCode = { path: string; load: (path: string) => Promise<unknown>; schema: SchemaLike | null };
 
 export type SyscallHandler = (jsonArgs: string, next: (jsonArgs: string) => Promise<string>) => Promise<string>;
+export type JsSyscallHandler = (
+  args: Record<string, unknown>,
+  next: (args: Record<string, unknown>) => Promise<unknown>,
+) => Promise<unknown>;
 
 export type EngineInternals = {
   /** The latest commit timestamp (nanoseconds); what Transitions and MutationResponses carry. */
@@ -90,6 +99,15 @@ export type EngineInternals = {
   wrapIdentity(wrap: (identity: UserIdentity | null) => UserIdentity | null): Promise<void>;
   /** Replaces one async syscall; `next` is convex-test's own implementation. */
   interceptAsyncSyscall(op: string, handler: SyscallHandler): void;
+  /** Replaces one JavaScript syscall (the ones actions' `ctx.storage.store/get` make). */
+  interceptJsSyscall(op: string, handler: JsSyscallHandler): void;
+  /** Whether the caller runs inside a query's or mutation's transaction (not in an action). */
+  inTransaction(): boolean;
+  /**
+   * Runs `fn` (which routes an HTTP action) so that the route's handler receives `request`, the
+   * request as it arrived, instead of the one convex-test makes up on `https://some.convex.site`.
+   */
+  withHttpRequest<T>(request: Request, fn: () => T): T;
   snapshot(): EngineSnapshot;
   /** Loads a snapshot (or none) into an engine that has run nothing yet; ids continue from `minNextDocId` at least. */
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
@@ -112,6 +130,7 @@ export type EngineInternals = {
     get(table: string, id: string): Doc | null;
     insert(table: string, value: Doc): string;
     patch(table: string, id: string, fields: Record<string, JSONValue>): void;
+    delete(table: string, id: string): void;
   };
 };
 
@@ -176,13 +195,65 @@ function check(global: ConvexGlobal): void {
     [Array.isArray(db?._writes), "DatabaseFake._writes"],
     [typeof db?.get === "function" && typeof db.insert === "function", "DatabaseFake.get/insert"],
     [typeof db?.patch === "function" && typeof db._iterateDocs === "function", "DatabaseFake.patch/_iterateDocs"],
+    [typeof db?.delete === "function", "DatabaseFake.delete"],
     [db !== undefined && "_schema" in db && typeof db.validateSchema === "function", "DatabaseFake._schema"],
     [typeof global.components[""]?.modules === "function", "components[''].modules"],
     [typeof tm?._lastCommitTs === "bigint", "TransactionManager._lastCommitTs"],
     [typeof tm?.commit === "function", "TransactionManager.commit"],
+    [typeof tm?.isInTransaction === "function", "TransactionManager.isInTransaction"],
     [typeof global.asyncSyscall === "function", "ConvexGlobal.asyncSyscall"],
+    [typeof global.jsSyscall === "function", "ConvexGlobal.jsSyscall"],
   ];
   for (const [ok, what] of expectations) if (!ok) throw incompatible(`missing ${what}`);
+}
+
+/** The request an HTTP action is being routed for (see `withHttpRequest`). */
+const httpRequestStorage = new AsyncLocalStorage<Request>();
+
+/** What `convex/http.ts` exports by default: an `HttpRouter`, as convex-test calls it. */
+type RouterLike = { lookup(path: string, method: string): [RouteHandler, ...unknown[]] | null };
+/** convex-test calls `func._handler` when present (its `getHandler`), else `func` itself. */
+type RouteHandler = { _handler?: (ctx: unknown, request: Request) => unknown } & object;
+
+function isRouter(value: unknown): value is RouterLike {
+  return typeof value === "object" && value !== null && typeof (value as { lookup?: unknown }).lookup === "function";
+}
+
+/**
+ * convex-test's `t.fetch` hands a route's handler a Request it builds on a made-up host. The
+ * `http` module it loads gets a router whose routes call their handler with the request that
+ * arrived (when one is set with `withHttpRequest`).
+ */
+function withArrivedRequests(load: (path: string) => Promise<unknown>): (path: string) => Promise<unknown> {
+  const wrapped = new WeakMap<object, unknown>();
+  const wrapRoute = (route: RouteHandler): RouteHandler => {
+    const handler =
+      route._handler ?? (typeof route === "function" ? (route as (ctx: unknown, request: Request) => unknown) : null);
+    if (handler === null) return route;
+    return Object.assign(Object.create(route) as RouteHandler, {
+      _handler: (ctx: unknown, request: Request) => handler(ctx, httpRequestStorage.getStore() ?? request),
+    });
+  };
+  return async (modulePath) => {
+    const loaded = (await load(modulePath)) as Record<string, unknown> | null;
+    if (modulePath !== "http" || loaded === null || !isRouter(loaded.default)) return loaded;
+    let replaced = wrapped.get(loaded);
+    if (replaced === undefined) {
+      const router = loaded.default;
+      const lookup: RouterLike["lookup"] = (path, method) => {
+        const found = router.lookup(path, method);
+        return found === null ? null : [wrapRoute(found[0]), ...found.slice(1)];
+      };
+      replaced = {
+        ...loaded,
+        default: new Proxy(router, {
+          get: (target, name) => (name === "lookup" ? lookup : Reflect.get(target, name)) as unknown,
+        }),
+      };
+      wrapped.set(loaded, replaced);
+    }
+    return replaced;
+  };
 }
 
 /** Hooks into a fresh convexTest() instance; call before it runs any function. */
@@ -282,6 +353,12 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     const handler = handlers.get(op);
     return handler === undefined ? asyncSyscall(op, jsonArgs) : handler(jsonArgs, (args) => asyncSyscall(op, args));
   };
+  const jsHandlers = new Map<string, JsSyscallHandler>();
+  const jsSyscall = global.jsSyscall;
+  global.jsSyscall = (op, args) => {
+    const handler = jsHandlers.get(op);
+    return handler === undefined ? jsSyscall(op, args) : handler(args, (next) => jsSyscall(op, next));
+  };
 
   let identityWrapped: Promise<void> | undefined;
   const wrapIdentity = (wrap: (identity: UserIdentity | null) => UserIdentity | null) =>
@@ -356,6 +433,9 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     onCommit: (listener) => void commitListeners.push(listener),
     onRead: (listener) => void readListeners.push(listener),
     interceptAsyncSyscall: (op, handler) => void handlers.set(op, handler),
+    interceptJsSyscall: (op, handler) => void jsHandlers.set(op, handler),
+    inTransaction: () => tm.isInTransaction(),
+    withHttpRequest: (request, fn) => httpRequestStorage.run(request, fn),
     snapshot: () => {
       const components: Record<string, ComponentSnapshot> = Object.fromEntries(dormant);
       for (const [componentPath, entry] of tracked) {
@@ -381,7 +461,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     },
     tables: () => [...tableIdsOf.get("")!.entries()].filter(([, ids]) => ids.size > 0).map(([table]) => table),
     replaceCode: (load, schema) => {
-      global.components[""]!.modules = load;
+      global.components[""]!.modules = withArrivedRequests(load);
       setSchema(db, schema);
     },
     setComponents: (components) => {
@@ -426,6 +506,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       get: (table, id) => db.get(table, id),
       insert: (table, value) => db.insert(table, value),
       patch: (table, id, fields) => db.patch(table, id, fields),
+      delete: (table, id) => db.delete(table, id),
     },
   };
 }

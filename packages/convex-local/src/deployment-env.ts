@@ -5,11 +5,14 @@
  *
  * Code of a deployment runs inside `DeploymentScope.run`: while it does (and in everything it
  * starts: promises, timers, scheduled functions), the global `process` is a view of the real one
- * whose `env` is the deployment's variables plus `CONVEX_CLOUD_URL` and `CONVEX_SITE_URL`. Several
- * servers in one process each have their own. The object is kept and updated in place, because
- * generated code captures it once (`export const env = process.env` in `_generated/server.js`).
+ * whose `env` is the deployment's variables plus `CONVEX_CLOUD_URL` and `CONVEX_SITE_URL`, and the
+ * real `process.env` (what `import process from "node:process"` and `import { env } from
+ * "node:process"` reach in a `"use node"` module) answers the same. Several servers in one process
+ * each have their own. The object is kept and updated in place, because generated code captures
+ * it once (`export const env = process.env` in `_generated/server.js`).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { syncBuiltinESMExports } from "node:module";
 
 /** Convex's rules for variable names and sizes (convex-backend crates/common/src/types/environment_variables.rs). */
 const NAME_PATTERN = /^[a-zA-Z_]+[a-zA-Z0-9_]*$/;
@@ -77,6 +80,24 @@ const storage = new AsyncLocalStorage<Scope>();
 let installed = false;
 
 /**
+ * The process's own environment object, answering for the deployment whose code is running:
+ * inside a scope, reads, writes and listings go to that deployment's variables; outside, to the
+ * server's own.
+ */
+function scopedEnv(own: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const target = () => storage.getStore()?.env ?? own;
+  return new Proxy(own, {
+    get: (_, name) => Reflect.get(target(), name) as unknown,
+    set: (_, name, value) => Reflect.set(target(), name, value),
+    has: (_, name) => Reflect.has(target(), name),
+    deleteProperty: (_, name) => Reflect.deleteProperty(target(), name),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, name) => Reflect.getOwnPropertyDescriptor(target(), name),
+    defineProperty: (_, name, descriptor) => Reflect.defineProperty(target(), name, descriptor),
+  });
+}
+
+/**
  * Replaces the global `process` with an accessor: inside a deployment scope it answers a view
  * whose `env` is that deployment's; everywhere else, the real `process`. Installed once per process.
  */
@@ -84,6 +105,9 @@ function install(): void {
   if (installed) return;
   installed = true;
   const real = process;
+  real.env = scopedEnv(real.env);
+  // `import { env } from "node:process"` is a binding of its own: point it at the same object.
+  syncBuiltinESMExports();
   const views = new WeakMap<Scope, NodeJS.Process>();
   const viewOf = (scope: Scope): NodeJS.Process => {
     let view = views.get(scope);

@@ -293,6 +293,18 @@ export function apiHandler(
 }
 
 /**
+ * The scheme a client used: `http`, unless a TLS-terminating proxy says otherwise in
+ * `X-Forwarded-Proto` or `Forwarded` (as convex-backend's http_actions.rs reads them).
+ */
+function requestScheme(req: IncomingMessage): string {
+  const forwardedProto = req.headers["x-forwarded-proto"];
+  const fromHeader = Array.isArray(forwardedProto) ? forwardedProto[0] : forwardedProto;
+  const fromForwarded = /(?:^|;)\s*proto\s*=\s*"?([^";,\s]+)/i.exec(req.headers.forwarded?.split(",")[0] ?? "")?.[1];
+  const scheme = (fromHeader ?? fromForwarded ?? "http").trim().toLowerCase();
+  return /^[a-z][a-z0-9+.-]*$/.test(scheme) ? scheme : "http";
+}
+
+/**
  * HTTP actions. A request whose bearer token does not verify still reaches the action, which sees
  * no identity (`ctx.auth.getUserIdentity()` is null) and answers as it would to a signed-out caller.
  */
@@ -315,11 +327,10 @@ export function siteHandler(deps: HttpDeps) {
         if (value === undefined) continue;
         for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
       }
-      const response = await engine.fetch(
-        pathAndQuery,
-        { method, headers, ...(body !== undefined && { body: new Uint8Array(body) }) },
-        caller,
-      );
+      const init = { method, headers, ...(body !== undefined && { body: new Uint8Array(body) }) };
+      // The handler sees the request as it arrived (scheme, Host, path after `/http`, query).
+      const arrived = new Request(`${requestScheme(req)}://${req.headers.host}${pathAndQuery}`, init);
+      const response = await engine.internals.withHttpRequest(arrived, () => engine.fetch(pathAndQuery, init, caller));
       const out: Record<string, string | string[]> = {};
       response.headers.forEach((value, name) => {
         const existing = out[name];
