@@ -30,6 +30,7 @@ import { convexModules } from "./modules";
 import { Persistence } from "./persistence";
 import { OfflineScheduler } from "./scheduler";
 import { SyncSession } from "./session";
+import { FileStorage } from "./storage";
 import { registerSourceDir } from "./source-maps";
 
 export const DEFAULT_PORT = 3210;
@@ -188,6 +189,14 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   // The clock is the server's own and starts at least at now: every timestamp a client saw from an
   // earlier run (even one whose data was since reset) is behind it, and no client moves it.
   engine.internals.advanceTsTo(BigInt(Date.now()) * 1_000_000n);
+  // Before any function runs: file storage's syscalls, and its files matched with `_storage`.
+  const files = await FileStorage.open({
+    dataDir,
+    engine,
+    cloudUrl: url,
+    secret: adminKey,
+    log: (line) => console.error(line),
+  });
 
   const verifier = new TokenVerifier([]);
   const scheduler = new OfflineScheduler(engine, log);
@@ -304,7 +313,10 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     },
   };
   const serveSite = siteHandler(deps);
-  handleApi = apiHandler(deps, serveSite);
+  const serveApi = apiHandler(deps, serveSite);
+  handleApi = async (req, res) => {
+    if (!(await files.handle(req, res))) await serveApi(req, res);
+  };
   handleSite = (req, res) => serveSite(req, res);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
