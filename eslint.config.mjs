@@ -21,6 +21,7 @@ const config = [
       "next-env.d.ts",
       // Written as a Convex project is, against the _generated code the CLI writes into a copy of it.
       "packages/convex-local/test/components-project/**",
+      "packages/convex-local/test/npm-components-project/**",
     ],
   },
 

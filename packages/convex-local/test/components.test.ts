@@ -133,3 +133,81 @@ describe("components pushed by the Convex CLI", { timeout: 180_000 }, () => {
     expect(await client.query(counters.read, { name: "a" })).toMatchObject({ counter: 200, visits: 1000 });
   });
 });
+
+/**
+ * Convex's own components from npm, as an app installs them (test/npm-components-project): the
+ * rate limiter, the sharded counter, a work pool, migrations and presence, each called the way its
+ * README shows (github.com/get-convex/<component>), on a backend of their own.
+ */
+describe("Convex's components from npm", { timeout: 180_000 }, () => {
+  const NPM_PROJECT = path.join(import.meta.dirname, "npm-components-project");
+  const demo = anyApi.demo!;
+  let npmData: ReturnType<typeof tempDir>;
+  let npmDir: string;
+  let backend: OfflineConvexServer;
+
+  beforeAll(async () => {
+    npmData = tempDir("convex-local-npm-components-");
+    npmDir = path.join(npmData.dir, "project");
+    await cp(NPM_PROJECT, npmDir, { recursive: true });
+    await symlink(NODE_MODULES, path.join(npmDir, "node_modules"), "dir");
+    backend = await startOfflineConvex({
+      dataDir: path.join(npmData.dir, "backend"),
+      port: 0,
+      sitePort: 0,
+      quiet: true,
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    npmData?.remove();
+  });
+
+  it("push with the CLI's type-check, then each works as its README says", async () => {
+    const run = await runConvexCli(["dev", "--once", "--typecheck", "enable"], {
+      cwd: npmDir,
+      backend,
+      timeoutMs: 150_000,
+    });
+    expect(run.code, run.output).toBe(0);
+    const client = httpClient(backend.url);
+
+    // Rate limiter: a bucket of 3 per key, then the time to wait.
+    for (let i = 0; i < 3; i++) expect(await client.mutation(demo.send!, { key: "a" })).toEqual({ ok: true });
+    const refused = (await client.mutation(demo.send!, { key: "a" })) as { ok: boolean; retryAfter: number };
+    expect(refused.ok).toBe(false);
+    expect(refused.retryAfter).toBeGreaterThan(0);
+    expect(await client.mutation(demo.send!, { key: "b" })).toEqual({ ok: true });
+    // Sharded counter: the sum over its shards.
+    expect(await client.query(demo.count!, {})).toBe(4);
+
+    // Migrations, started from the CLI as their README shows.
+    const migrate = await runConvexCli(["run", "demo:runMigration", "{}"], { cwd: npmDir, backend });
+    expect(migrate.code, migrate.output).toBe(0);
+    await expect.poll(() => client.query(demo.done!, {}), { timeout: 10_000 }).toBe(4);
+
+    // Presence: both users of a room are listed as online.
+    const first = (await client.mutation(demo.heartbeat!, { room: "r", user: "ada", session: "s1" })) as {
+      roomToken: string;
+    };
+    await client.mutation(demo.heartbeat!, { room: "r", user: "bo", session: "s2" });
+    const present = (await client.query(demo.present!, { roomToken: first.roomToken })) as {
+      userId: string;
+      online: boolean;
+    }[];
+    expect(present.map(({ userId, online }) => [userId, online]).sort()).toEqual([
+      ["ada", true],
+      ["bo", true],
+    ]);
+
+    // Work pool: the deletions run through it (its scheduler loop), and the counter follows.
+    const ids = (await client.mutation(demo.removeAll!, {})) as string[];
+    expect(ids).toHaveLength(4);
+    await expect.poll(() => client.query(demo.left!, {}), { timeout: 20_000 }).toBe(0);
+    expect(await client.query(demo.count!, {})).toBe(0);
+    await expect
+      .poll(() => client.query(demo.status!, { id: ids[0]! }), { timeout: 10_000 })
+      .toEqual({ state: "finished" });
+  });
+});
