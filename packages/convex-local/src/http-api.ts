@@ -137,7 +137,11 @@ function parseApiRequest(
     throw new HttpProblem(400, "BadRequest", "`path` must name a function");
   }
   if (request.componentPath !== undefined && request.componentPath !== null && request.componentPath !== "") {
-    throw new HttpProblem(400, "BadRequest", "Components are not supported by the local Convex server");
+    throw new HttpProblem(
+      400,
+      "BadRequest",
+      "The local Convex server does not run a component's functions directly (componentPath): call them through the app's own functions",
+    );
   }
   if (request.format !== undefined && request.format !== "convex_encoded_json" && request.format !== "json") {
     throw new HttpProblem(400, "BadRequest", "Unsupported `format`");

@@ -160,8 +160,10 @@ export function parseClientMessage(text: string): ClientMessage {
     if (!Array.isArray(value) || value.length !== 1 || !isRecord(value[0])) fail("args must be [ {…} ]");
   };
   const componentPath = (value: unknown) => {
-    // Only the app's own functions are served here: no components.
-    if (value !== undefined && value !== null && value !== "") fail("componentPath: components are not supported");
+    // Clients reach the app's own functions; a component's run only through them.
+    if (value !== undefined && value !== null && value !== "") {
+      fail("componentPath: a component's functions are not served to clients directly here");
+    }
   };
   switch (message.type) {
     case "Connect":
