@@ -134,6 +134,13 @@ function install(): void {
   });
 }
 
+/** Whether the variable being read is read by Node.js itself (its first frame outside this file is Node's). */
+function readByNode(): boolean {
+  const frames = (new Error().stack ?? "").split("\n").slice(1);
+  const caller = frames.find((frame) => !frame.includes(import.meta.filename) && !frame.includes("Reflect.get"));
+  return caller?.includes("node:internal/") ?? false;
+}
+
 /**
  * One deployment's environment: the variables it was given and the system ones. `run` runs code
  * of the deployment with it; `runStrict` runs the auth config, where reading an unset variable
@@ -177,6 +184,9 @@ export class DeploymentScope {
     const env = new Proxy(values as Record<string, string | undefined>, {
       get(target, name) {
         if (typeof name !== "string" || name in target) return Reflect.get(target, name) as unknown;
+        // Node's own module loader reads its variables (NODE_V8_COVERAGE, …) while the config is
+        // imported, through this same object: those are not the config's reads.
+        if (readByNode()) return undefined;
         throw missing(name);
       },
     });
