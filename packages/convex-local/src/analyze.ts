@@ -7,6 +7,7 @@
  * the ones a deployment answers in `start_push`, which the Convex CLI generates code from.
  */
 import { jsonToConvex, type JSONValue } from "convex/values";
+import { cronCanMatch, CronExpressionError, parseCronExpression } from "./cron";
 import type { SourceMaps } from "./source-maps";
 import { mapStackLocations } from "./source-maps";
 import {
@@ -328,10 +329,23 @@ function cronSchedule(schedule: Record<string, unknown>, identifier: string): Re
         minuteUTC: minute(schedule.minuteUTC),
       };
     case "cron":
-      return { type: "cron", cronExpr: schedule.cron };
+      return { type: "cron", cronExpr: cronExpression(schedule.cron, invalid) };
     default:
       throw invalid(`unknown schedule type ${JSON.stringify(schedule.type)}`);
   }
+}
+
+/** A `crons.cron` expression the backend accepts (crates/model/src/cron_jobs/types.rs), or the reason it refuses it. */
+function cronExpression(text: unknown, invalid: (detail: string) => PushError): string {
+  if (typeof text !== "string") throw invalid("the cron expression must be a string");
+  try {
+    if (!cronCanMatch(parseCronExpression(text)))
+      throw invalid(`The cron spec ${JSON.stringify(text)} will never match any time`);
+  } catch (error) {
+    if (error instanceof CronExpressionError) throw invalid(`${error.message} ${JSON.stringify(text)}`);
+    throw error;
+  }
+  return text;
 }
 
 function checkIndexName(table: string, name: unknown): string {
