@@ -11,7 +11,14 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { GenericDataModel, UserIdentity } from "convex/server";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import {
+  CommitTsPlaceholder,
+  convexToJson,
+  getConvexSize,
+  jsonToConvex,
+  type JSONValue,
+  type Value,
+} from "convex/values";
 import type { TestConvexForDataModel } from "convex-test";
 
 type Doc = Record<string, Value>;
@@ -37,6 +44,9 @@ type DatabaseFake = {
   _iterateDocs(table: string, callback: (doc: Doc) => void): void;
 };
 
+/** A job written to `_scheduled_functions` by `ctx.scheduler.runAfter` / `runAt`. */
+export type ScheduledJob = { id: string; name: string; scheduledTime: number };
+
 /** convex-test's `TransactionManager`: serializes top-level transactions and stamps commits. */
 type TransactionManager = {
   /** Latest commit timestamp in Unix nanoseconds. */
@@ -44,6 +54,8 @@ type TransactionManager = {
   commit(isNested: boolean): bigint | null;
   /** True while a query or mutation runs (actions run outside any transaction). */
   isInTransaction(): boolean;
+  /** Counts what the running function did against Convex's per-function limits. */
+  getMetricsTracker(): { trackScheduledFunction(argsSizeBytes: number): void } | undefined;
 };
 
 /** The object convex-test keeps in an AsyncLocalStorage for each `convexTest()` instance. */
@@ -108,6 +120,13 @@ export type EngineInternals = {
    * request as it arrived, instead of the one convex-test makes up on `https://some.convex.site`.
    */
   withHttpRequest<T>(request: Request, fn: () => T): T;
+  /**
+   * Takes `ctx.scheduler` over from convex-test: jobs are written to `_scheduled_functions` as
+   * convex-test writes them, but no timer of convex-test's runs them; `onScheduled` hears of each
+   * (inside the scheduling function's transaction, which may still roll back). Canceling completes
+   * a pending or running job as `canceled` at `now()`, and leaves a finished one alone.
+   */
+  takeOverScheduler(options: { onScheduled: (job: ScheduledJob) => void; now: () => number }): void;
   snapshot(): EngineSnapshot;
   /** Loads a snapshot (or none) into an engine that has run nothing yet; ids continue from `minNextDocId` at least. */
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
@@ -150,6 +169,11 @@ function isAuthFake(value: unknown): value is AuthFake {
     "_userIdentity" in value &&
     typeof (value as { getUserIdentity?: unknown }).getUserIdentity === "function"
   );
+}
+
+/** convex-test's execution context: the store it keeps for each running function. */
+function isExecutionContext(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "componentPath" in value && "udfPath" in value;
 }
 
 function isConvexGlobal(value: unknown): value is ConvexGlobal {
@@ -203,6 +227,7 @@ function check(global: ConvexGlobal): void {
     [typeof tm?.isInTransaction === "function", "TransactionManager.isInTransaction"],
     [typeof global.asyncSyscall === "function", "ConvexGlobal.asyncSyscall"],
     [typeof global.jsSyscall === "function", "ConvexGlobal.jsSyscall"],
+    [typeof tm?.getMetricsTracker === "function", "TransactionManager.getMetricsTracker"],
   ];
   for (const [ok, what] of expectations) if (!ok) throw incompatible(`missing ${what}`);
 }
@@ -254,6 +279,28 @@ function withArrivedRequests(load: (path: string) => Promise<unknown>): (path: s
     }
     return replaced;
   };
+}
+
+/** Whether a value holds a commit-timestamp placeholder, which a scheduled function cannot take. */
+function hasPendingValues(value: unknown): boolean {
+  if (value instanceof CommitTsPlaceholder) return true;
+  if (Array.isArray(value)) return value.some(hasPendingValues);
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).some(hasPendingValues);
+  }
+  return false;
+}
+
+/**
+ * The app's function a scheduler syscall names (by name, or by a handle of the root component), or
+ * null for a component's function.
+ */
+function scheduledFunctionName(address: { name?: string; functionHandle?: string; reference?: string }): string | null {
+  if (address.functionHandle !== undefined) {
+    const [componentPath, udfPath] = address.functionHandle.replace(/^function:\/\//, "").split(";");
+    return componentPath === "" && udfPath !== undefined ? udfPath : null;
+  }
+  return address.reference === undefined && address.name !== undefined ? address.name : null;
 }
 
 /** Hooks into a fresh convexTest() instance; call before it runs any function. */
@@ -360,6 +407,10 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     return handler === undefined ? jsSyscall(op, args) : handler(args, (next) => jsSyscall(op, next));
   };
 
+  // convex-test's private store of the running function's context (its component among others),
+  // seen in the same harmless transaction as the AuthFake below.
+  let executionContext: AsyncLocalStorage<{ componentPath?: string }> | undefined;
+  const currentComponentPath = () => executionContext?.getStore()?.componentPath ?? "";
   let identityWrapped: Promise<void> | undefined;
   const wrapIdentity = (wrap: (identity: UserIdentity | null) => UserIdentity | null) =>
     (identityWrapped ??= (async () => {
@@ -370,6 +421,9 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       let authFake: AuthFake | undefined;
       prototype.run = function (this: unknown, ...args: unknown[]) {
         if (authFake === undefined && isAuthFake(args[0])) authFake = args[0];
+        if (executionContext === undefined && isExecutionContext(args[0])) {
+          executionContext = this as AsyncLocalStorage<{ componentPath?: string }>;
+        }
         return originalRun.apply(this, args);
       };
       try {
@@ -424,7 +478,50 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     return slash === -1 ? ["", table] : [table.slice(0, slash), table.slice(slash + 1)];
   };
 
+  const takeOverScheduler: EngineInternals["takeOverScheduler"] = ({ onScheduled, now }) => {
+    // As convex-test's own `1.0/schedule`, less its timer.
+    handlers.set("1.0/schedule", (jsonArgs, next) => {
+      const { args, ts, ...address } = JSON.parse(jsonArgs) as {
+        name?: string;
+        functionHandle?: string;
+        reference?: string;
+        args: JSONValue;
+        ts: number;
+      };
+      const name = scheduledFunctionName(address);
+      // A component's jobs (scheduled from inside it, or into it) stay with convex-test's own
+      // scheduler, which runs them in their component.
+      if (name === null || currentComponentPath() !== "") return next(jsonArgs);
+      const value = jsonToConvex(args);
+      if (hasPendingValues(value)) {
+        throw new Error(
+          `Invalid arguments for "${name}": a scheduled function cannot take an unresolved placeholder value.`,
+        );
+      }
+      tm.getMetricsTracker()?.trackScheduledFunction(getConvexSize(value));
+      const scheduledTime = ts * 1000;
+      const id = db.insert("_scheduled_functions", {
+        args: [value],
+        name,
+        scheduledTime,
+        state: { kind: "pending" },
+      });
+      onScheduled({ id, name, scheduledTime });
+      return Promise.resolve(JSON.stringify(convexToJson(id)));
+    });
+    handlers.set("1.0/cancel_job", (jsonArgs, next) => {
+      if (currentComponentPath() !== "") return next(jsonArgs);
+      const { id } = JSON.parse(jsonArgs) as { id: string };
+      const job = db.get("_scheduled_functions", id) as { state?: { kind?: string } } | null;
+      if (job?.state?.kind === "pending" || job?.state?.kind === "inProgress") {
+        db.patch("_scheduled_functions", id, { state: { kind: "canceled" }, completedTime: now() });
+      }
+      return Promise.resolve(JSON.stringify({}));
+    });
+  };
+
   return {
+    takeOverScheduler,
     wrapIdentity,
     currentTs: () => tm._lastCommitTs,
     advanceTsTo: (ts) => {

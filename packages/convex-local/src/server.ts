@@ -28,7 +28,7 @@ import { apiHandler, isLoopbackHost, siteHandler } from "./http-api";
 import { installConsoleCapture } from "./logs";
 import { convexModules } from "./modules";
 import { Persistence } from "./persistence";
-import { OfflineScheduler } from "./scheduler";
+import { OfflineScheduler, type SchedulerClock } from "./scheduler";
 import { SyncSession } from "./session";
 import { FileStorage } from "./storage";
 import { registerSourceDir } from "./source-maps";
@@ -83,6 +83,11 @@ export type OfflineConvexOptions = {
   convexDir?: string;
   /** Answer `GET /version` with 503 until `markReady()` (for a launcher that seeds data first). */
   startNotReady?: boolean;
+  /**
+   * The clock scheduled functions and cron jobs run by (code only): tests pass a `ManualClock`
+   * (`./testing`) to reach a schedule's time without waiting for it. Default: the machine's.
+   */
+  clock?: SchedulerClock;
 };
 
 export type OfflineConvexServer = {
@@ -199,7 +204,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   });
 
   const verifier = new TokenVerifier([]);
-  const scheduler = new OfflineScheduler(engine, log);
+  const scheduler = new OfflineScheduler(engine, log, options.clock);
   const sessions = new Set<SyncSession>();
   const deployment = new Deployment({
     store,

@@ -8,6 +8,8 @@ import path from "node:path";
 import { ConvexClient } from "convex/browser";
 import WebSocket from "ws";
 
+export { ManualClock, type SchedulerClock } from "./scheduler";
+
 /** A client logger that keeps the lines (function logs, auth failures) for assertions. */
 export function recordingLogger() {
   const lines: string[] = [];
