@@ -3,11 +3,12 @@
  *
  * convex-test (written against 0.0.60, node_modules/convex-test/dist/index.js) is a test mock: it has
  * no public API to save and restore its in-memory database, to tell when a transaction commits, to
- * see which tables a query read, to take over the scheduler or file storage, or to hand an HTTP
- * action the request that arrived. A long-running server needs all of it, so this module captures convex-test's per-instance "ConvexGlobal" object and wraps a few of
- * its methods. Everything it touches is named in `ConvexGlobal` below and checked in
- * `attachInternals`, so a convex-test upgrade that renames a field fails at start-up with a message
- * pointing here instead of misbehaving later.
+ * see which tables a query read, to take over the scheduler, file storage or search queries, or to
+ * hand an HTTP action the request that arrived. A long-running server needs all of it, so this
+ * module captures convex-test's per-instance "ConvexGlobal" object and wraps a few of its methods.
+ * Everything it touches is named in `ConvexGlobal` below and checked in `attachInternals`, so a
+ * convex-test upgrade that renames a field fails at start-up with a message pointing here instead
+ * of misbehaving later.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { GenericDataModel, UserIdentity } from "convex/server";
@@ -42,6 +43,64 @@ type DatabaseFake = {
   patch(table: string, id: string, value: Record<string, JSONValue>): void;
   delete(table: string, id: string): void;
   _iterateDocs(table: string, callback: (doc: Doc) => void): void;
+  /** The rows a query starts with and its compiled `.filter` / `.take` operators. */
+  _resolveQuerySource(query: QueryJson): { filterFn: (doc: Doc) => boolean; limit: number | null };
+  _nextQueryId: number;
+  startQuery(query: QueryJson): number;
+  queryNext(queryId: number): { value: Doc | null; done: boolean };
+  paginate(args: PageRequest): PageResult;
+};
+
+/** A query as `1.0/queryStream` and `1.0/queryPage` carry it. */
+type QueryJson = {
+  source: { type: string; tableName?: string; indexName?: string; filters?: unknown; order?: string | null };
+  operators: unknown[];
+};
+
+/** What convex-test's `paginate` takes and answers. */
+export type PageRequest = {
+  query: QueryJson;
+  cursor: string | null;
+  endCursor?: string | null;
+  pageSize: number;
+  maximumRowsRead?: number;
+  maximumBytesRead?: number;
+};
+export type PageResult = {
+  page: Doc[];
+  isDone: boolean;
+  continueCursor: string;
+  splitCursor?: string | null;
+  pageStatus?: string | null;
+};
+
+/** A filter of `withSearchIndex`, as the `convex` package serializes it. */
+export type SearchFilterJson =
+  { type: "Search"; fieldPath: string; value: string } | { type: "Eq"; fieldPath: string; value: JSONValue };
+
+/** A schema's search index (`TableDefinition.export().searchIndexes`). */
+export type SearchIndexDefinition = { indexDescriptor: string; searchField: string; filterFields: string[] };
+
+/** One search query: its index, filters, the table's documents and the query's own operators. */
+export type SearchRequest = {
+  table: string;
+  indexName: string;
+  filters: SearchFilterJson[];
+  /** Null when the schema declares no such search index. */
+  index: SearchIndexDefinition | null;
+  documents: Doc[];
+  /** The query's `.filter(...)` operators. */
+  filter: (doc: Doc) => boolean;
+  /** The query's `.take(n)` / `.first()` limit. */
+  limit: number | null;
+};
+
+/** Answers the queries that begin with a search index in place of convex-test. */
+export type SearchEngine = {
+  /** The results one by one (`collect`, `take`, `first`, iteration). */
+  stream(request: SearchRequest): () => { value: Doc | null; done: boolean };
+  /** One page (`paginate`). */
+  page(request: SearchRequest, page: Omit<PageRequest, "query">): PageResult;
 };
 
 /** A job written to `_scheduled_functions` by `ctx.scheduler.runAfter` / `runAt`. */
@@ -127,6 +186,8 @@ export type EngineInternals = {
    * a pending or running job as `canceled` at `now()`, and leaves a finished one alone.
    */
   takeOverScheduler(options: { onScheduled: (job: ScheduledJob) => void; now: () => number }): void;
+  /** Answers queries that begin with `withSearchIndex` with `engine` instead of convex-test. */
+  interceptSearch(engine: SearchEngine): void;
   snapshot(): EngineSnapshot;
   /** Loads a snapshot (or none) into an engine that has run nothing yet; ids continue from `minNextDocId` at least. */
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
@@ -228,6 +289,9 @@ function check(global: ConvexGlobal): void {
     [typeof global.asyncSyscall === "function", "ConvexGlobal.asyncSyscall"],
     [typeof global.jsSyscall === "function", "ConvexGlobal.jsSyscall"],
     [typeof tm?.getMetricsTracker === "function", "TransactionManager.getMetricsTracker"],
+    [typeof db?.startQuery === "function" && typeof db.queryNext === "function", "DatabaseFake.startQuery/queryNext"],
+    [typeof db?.paginate === "function" && typeof db._nextQueryId === "number", "DatabaseFake.paginate/_nextQueryId"],
+    [typeof db?._resolveQuerySource === "function", "DatabaseFake._resolveQuerySource"],
   ];
   for (const [ok, what] of expectations) if (!ok) throw incompatible(`missing ${what}`);
 }
@@ -520,8 +584,60 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     });
   };
 
+  let searchEngine: SearchEngine | undefined;
+  const searchStreams = new Map<number, () => { value: Doc | null; done: boolean }>();
+  const searchRequest = (query: QueryJson): SearchRequest => {
+    const indexName = query.source.indexName ?? "";
+    const [table = "", index = ""] = indexName.split(".");
+    // The query's operators, compiled by convex-test over a plain scan of the same table.
+    const { filterFn, limit } = db._resolveQuerySource({
+      source: { type: "FullTableScan", tableName: table, order: "asc" },
+      operators: query.operators,
+    });
+    const documents: Doc[] = [];
+    db._iterateDocs(table, (doc) => documents.push(doc));
+    const definitions = (db._schema?.tables.get(table) as { searchIndexes?: SearchIndexDefinition[] } | undefined)
+      ?.searchIndexes;
+    return {
+      table,
+      indexName: index,
+      filters: (query.source.filters ?? []) as SearchFilterJson[],
+      index: definitions?.find((definition) => definition.indexDescriptor === index) ?? null,
+      documents,
+      filter: filterFn,
+      limit,
+    };
+  };
+  const startQuery = db.startQuery.bind(db);
+  db.startQuery = (query) => {
+    if (searchEngine === undefined || query.source.type !== "Search") return startQuery(query);
+    const id = db._nextQueryId;
+    db._nextQueryId += 1;
+    searchStreams.set(id, searchEngine.stream(searchRequest(query)));
+    // A stream its reader stopped reading early is never asked again: keep only the newest ones.
+    if (searchStreams.size > 1000) searchStreams.delete(searchStreams.keys().next().value!);
+    return id;
+  };
+  const queryNext = db.queryNext.bind(db);
+  db.queryNext = (queryId) => {
+    const next = searchStreams.get(queryId);
+    if (next === undefined) return queryNext(queryId);
+    const result = next();
+    if (result.done) searchStreams.delete(queryId);
+    return result;
+  };
+  const paginate = db.paginate.bind(db);
+  db.paginate = (request) => {
+    if (searchEngine === undefined || request.query.source.type !== "Search") return paginate(request);
+    const { query, ...page } = request;
+    return searchEngine.page(searchRequest(query), page);
+  };
+
   return {
     takeOverScheduler,
+    interceptSearch: (engine) => {
+      searchEngine = engine;
+    },
     wrapIdentity,
     currentTs: () => tm._lastCommitTs,
     advanceTsTo: (ts) => {

@@ -15,6 +15,7 @@ import type { DeploymentScope } from "./deployment-env";
 import type { FunctionLog, UdfTypeJson } from "./function-log";
 import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
 import type { QueryJournal } from "./protocol";
+import { textSearch } from "./search";
 import { mapStackLocations } from "./source-maps";
 import { argsKey } from "./values";
 
@@ -382,6 +383,7 @@ export class Engine {
       });
     });
     this.internals.interceptAsyncSyscall("1.0/queryPage", (jsonArgs, next) => this.queryPage(jsonArgs, next));
+    this.internals.interceptSearch(textSearch);
     this.ready = this.internals.wrapIdentity((identity) => this.trackedIdentity(identity));
   }
 
