@@ -3,12 +3,12 @@
  *
  * convex-test (written against 0.0.60, node_modules/convex-test/dist/index.js) is a test mock: it has
  * no public API to save and restore its in-memory database, to tell when a transaction commits, to
- * see which tables a query read, to take over the scheduler, file storage or search queries, or to
- * hand an HTTP action the request that arrived. A long-running server needs all of it, so this
- * module captures convex-test's per-instance "ConvexGlobal" object and wraps a few of its methods.
- * Everything it touches is named in `ConvexGlobal` below and checked in `attachInternals`, so a
- * convex-test upgrade that renames a field fails at start-up with a message pointing here instead
- * of misbehaving later.
+ * see which tables a query read, to take over the scheduler, file storage or search queries, to
+ * hand an HTTP action the request that arrived, or to check each syscall against Convex's limits. A
+ * long-running server needs all of it, so this module captures convex-test's per-instance
+ * "ConvexGlobal" object and wraps a few of its methods. Everything it touches is named in
+ * `ConvexGlobal` below and checked in `attachInternals`, so a convex-test upgrade that renames a field
+ * fails at start-up with a message pointing here instead of misbehaving later.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { GenericDataModel, UserIdentity } from "convex/server";
@@ -22,7 +22,7 @@ import {
 } from "convex/values";
 import type { TestConvexForDataModel } from "convex-test";
 
-type Doc = Record<string, Value>;
+export type Doc = Record<string, Value>;
 
 /** convex-test's `DatabaseFake` (one per component: the app's at path "", each component's at its path). */
 type DatabaseFake = {
@@ -106,6 +106,9 @@ export type SearchEngine = {
 /** A job written to `_scheduled_functions` by `ctx.scheduler.runAfter` / `runAt`. */
 export type ScheduledJob = { id: string; name: string; scheduledTime: number };
 
+/** What convex-test's `TransactionMetricsTracker` reports: `used` and `remaining` of each measure. */
+type TransactionMetrics = Record<keyof TransactionUsage, { used: number }>;
+
 /** convex-test's `TransactionManager`: serializes top-level transactions and stamps commits. */
 type TransactionManager = {
   /** Latest commit timestamp in Unix nanoseconds. */
@@ -113,17 +116,34 @@ type TransactionManager = {
   commit(isNested: boolean): bigint | null;
   /** True while a query or mutation runs (actions run outside any transaction). */
   isInTransaction(): boolean;
-  /** Counts what the running function did against Convex's per-function limits. */
-  getMetricsTracker(): { trackScheduledFunction(argsSizeBytes: number): void } | undefined;
+  /**
+   * The open transaction's usage counter (convex-test counts even when it enforces no limit), which
+   * also counts scheduled functions; null or undefined outside a transaction.
+   */
+  getMetricsTracker():
+    | { getTransactionMetrics(): TransactionMetrics; trackScheduledFunction(argsSizeBytes: number): void }
+    | null
+    | undefined;
 };
 
 /** The object convex-test keeps in an AsyncLocalStorage for each `convexTest()` instance. */
 type ConvexGlobal = {
   components: Record<string, { db: DatabaseFake; modules: (path: string) => Promise<unknown> }>;
   transactionManager: TransactionManager;
+  syscall: (op: string, jsonArgs: string) => string;
   asyncSyscall: (op: string, jsonArgs: string) => Promise<string>;
   /** Syscalls that pass JavaScript values (Blobs) rather than JSON: `storage/storeBlob`, `storage/getBlob`. */
   jsSyscall: (op: string, args: Record<string, unknown>) => Promise<unknown>;
+};
+
+/** What the open transaction has used so far, as convex-test counts it in its syscalls. */
+export type TransactionUsage = {
+  bytesRead: number;
+  documentsRead: number;
+  bytesWritten: number;
+  documentsWritten: number;
+  functionsScheduled: number;
+  scheduledFunctionArgsBytes: number;
 };
 
 /** What convex-test reads of a schema: a `SchemaDefinition` (of any copy of the `convex` package). */
@@ -151,6 +171,9 @@ export type JsSyscallHandler = (
   next: (args: Record<string, unknown>) => Promise<unknown>,
 ) => Promise<unknown>;
 
+/** A document write staged in the open transaction's innermost level: present, or not there at all. */
+export type StagedWrite = { present: true; value: Doc | null } | { present: false };
+
 export type EngineInternals = {
   /** The latest commit timestamp (nanoseconds); what Transitions and MutationResponses carry. */
   currentTs(): bigint;
@@ -168,7 +191,10 @@ export type EngineInternals = {
    * Resolves once convex-test's auth object has been found (it is created per request).
    */
   wrapIdentity(wrap: (identity: UserIdentity | null) => UserIdentity | null): Promise<void>;
-  /** Replaces one async syscall; `next` is convex-test's own implementation. */
+  /**
+   * Replaces one async syscall; `next` is convex-test's own implementation, or the handler
+   * registered before this one for the same syscall.
+   */
   interceptAsyncSyscall(op: string, handler: SyscallHandler): void;
   /** Replaces one JavaScript syscall (the ones actions' `ctx.storage.store/get` make). */
   interceptJsSyscall(op: string, handler: JsSyscallHandler): void;
@@ -188,6 +214,14 @@ export type EngineInternals = {
   takeOverScheduler(options: { onScheduled: (job: ScheduledJob) => void; now: () => number }): void;
   /** Answers queries that begin with `withSearchIndex` with `engine` instead of convex-test. */
   interceptSearch(engine: SearchEngine): void;
+  /** Runs every syscall (sync, and the synchronous part of async ones) inside `around`. */
+  aroundSyscalls(around: <T>(op: string, run: () => T) => T): void;
+  /** The open transaction's usage, or null outside a transaction (in an action). */
+  transactionUsage(): TransactionUsage | null;
+  /** What the open transaction has staged for `id` in its innermost level. */
+  stagedWrite(id: string): StagedWrite;
+  /** Puts back what `stagedWrite` returned, taking back a write made since. */
+  restoreStagedWrite(id: string, staged: StagedWrite): void;
   snapshot(): EngineSnapshot;
   /** Loads a snapshot (or none) into an engine that has run nothing yet; ids continue from `minNextDocId` at least. */
   restore(snapshot: EngineSnapshot | null, minNextDocId: number): void;
@@ -286,6 +320,7 @@ function check(global: ConvexGlobal): void {
     [typeof tm?._lastCommitTs === "bigint", "TransactionManager._lastCommitTs"],
     [typeof tm?.commit === "function", "TransactionManager.commit"],
     [typeof tm?.isInTransaction === "function", "TransactionManager.isInTransaction"],
+    [typeof global.syscall === "function", "ConvexGlobal.syscall"],
     [typeof global.asyncSyscall === "function", "ConvexGlobal.asyncSyscall"],
     [typeof global.jsSyscall === "function", "ConvexGlobal.jsSyscall"],
     [typeof tm?.getMetricsTracker === "function", "TransactionManager.getMetricsTracker"],
@@ -459,11 +494,15 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
   };
 
   const handlers = new Map<string, SyscallHandler>();
+  let around = <T>(_op: string, run: () => T): T => run();
   const asyncSyscall = global.asyncSyscall;
-  global.asyncSyscall = (op, jsonArgs) => {
-    const handler = handlers.get(op);
-    return handler === undefined ? asyncSyscall(op, jsonArgs) : handler(jsonArgs, (args) => asyncSyscall(op, args));
-  };
+  global.asyncSyscall = (op, jsonArgs) =>
+    around(op, () => {
+      const handler = handlers.get(op);
+      return handler === undefined ? asyncSyscall(op, jsonArgs) : handler(jsonArgs, (args) => asyncSyscall(op, args));
+    });
+  const syscall = global.syscall;
+  global.syscall = (op, jsonArgs) => around(op, () => syscall(op, jsonArgs));
   const jsHandlers = new Map<string, JsSyscallHandler>();
   const jsSyscall = global.jsSyscall;
   global.jsSyscall = (op, args) => {
@@ -645,7 +684,36 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
     },
     onCommit: (listener) => void commitListeners.push(listener),
     onRead: (listener) => void readListeners.push(listener),
-    interceptAsyncSyscall: (op, handler) => void handlers.set(op, handler),
+    interceptAsyncSyscall: (op, handler) => {
+      const previous = handlers.get(op);
+      handlers.set(op, previous === undefined ? handler : (args, next) => handler(args, (a) => previous(a, next)));
+    },
+    aroundSyscalls: (wrap) => {
+      const inner = around;
+      around = (op, run) => wrap(op, () => inner(op, run));
+    },
+    transactionUsage: () => {
+      const metrics = tm.getMetricsTracker()?.getTransactionMetrics();
+      if (metrics === undefined) return null;
+      return {
+        bytesRead: metrics.bytesRead.used,
+        documentsRead: metrics.documentsRead.used,
+        bytesWritten: metrics.bytesWritten.used,
+        documentsWritten: metrics.documentsWritten.used,
+        functionsScheduled: metrics.functionsScheduled.used,
+        scheduledFunctionArgsBytes: metrics.scheduledFunctionArgsBytes.used,
+      };
+    },
+    stagedWrite: (id) => {
+      const level = db._writes[db._writes.length - 1];
+      return level !== undefined && id in level ? { present: true, value: level[id]! } : { present: false };
+    },
+    restoreStagedWrite: (id, staged) => {
+      const level = db._writes[db._writes.length - 1];
+      if (level === undefined) return;
+      if (staged.present) level[id] = staged.value;
+      else delete level[id];
+    },
     interceptJsSyscall: (op, handler) => void jsHandlers.set(op, handler),
     inTransaction: () => tm.isInTransaction(),
     withHttpRequest: (request, fn) => httpRequestStorage.run(request, fn),
