@@ -638,6 +638,7 @@ export class Deployment {
             modules: definitions.get(definitionPath)!.modules,
             schema: definitions.get(definitionPath)!.schemaObject,
           })),
+          nodeModules: manifest.modules.filter((bundle) => bundle.environment === "node").map((bundle) => bundle.path),
         },
         analysis: sortedAnalysis,
         schema,

@@ -13,6 +13,7 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import { attachInternals, type ComponentCode, type EngineInternals, type SchemaLike } from "./convex-test-internals";
 import type { DeploymentScope } from "./deployment-env";
 import type { FunctionLog, UdfTypeJson } from "./function-log";
+import { DeploymentError, Limits } from "./limits";
 import { collector, logStorage, printFunctionLine, type LogCollector, type UdfKind } from "./logs";
 import type { QueryJournal } from "./protocol";
 import { textSearch } from "./search";
@@ -23,10 +24,15 @@ type Test = TestConvexForDataModel<GenericDataModel>;
 export type Modules = Record<string, () => Promise<unknown>>;
 export type Caller = { identity: UserIdentity; key: string } | null;
 
-/** A version of the code: the app's modules and schema, and each component it uses (by component path). */
+/**
+ * A version of the code: the app's modules (`"./messages.js": () => import(…)`) and schema, which
+ * modules are `"use node"` ones (`"actions/ai.js"`, whose actions have Node's shorter timeout), and
+ * each component it uses (by component path).
+ */
 export type EngineCode = {
   modules: Modules;
   schema: SchemaLike | null;
+  nodeModules?: readonly string[];
   components?: { path: string; modules: Modules; schema: SchemaLike | null }[];
 };
 
@@ -187,11 +193,17 @@ export class PathRedactor {
   }
 }
 
-/** The error as a Convex deployment reports it: `Uncaught Name: message` and the app's frames. */
+/**
+ * The error as a Convex deployment reports it: `Uncaught Name: message` and the app's frames, or
+ * the deployment's own message as it is (validation, limits) for the function the caller called.
+ */
 export function describeFailure(
   error: unknown,
   redactor?: PathRedactor,
 ): { errorMessage: string; errorData?: JSONValue } {
+  if (error instanceof DeploymentError && error.depth === 1) {
+    return { errorMessage: redactor === undefined ? error.message : redactor.redact(error.message) };
+  }
   const e = error instanceof Error ? error : new Error(String(error));
   // The deployment's own frames, named by its sources (pushed code through its source maps).
   const frames = (e.stack ?? "")
@@ -206,25 +218,43 @@ export function describeFailure(
   return { errorMessage };
 }
 
+/** Wraps a module's exports for convex-test (the limits' checks around each function). */
+type ModuleWrapper = (modulePath: string, namespace: Record<string, unknown>, isNode: boolean) => unknown;
+
+const modulePathOf = (file: string) => file.replace(/^\.\//, "").replace(/\.[^./]+$/, "");
+
 class FunctionResolver {
   private readonly loaders = new Map<string, () => Promise<unknown>>();
+  private readonly wrapped = new Map<string, Promise<unknown>>();
   private readonly known = new Map<string, Promise<FunctionInfo | null>>();
+  private readonly nodeModules: ReadonlySet<string>;
 
-  constructor(modules: Modules) {
-    for (const [file, load] of Object.entries(modules)) {
-      this.loaders.set(file.replace(/^\.\//, "").replace(/\.[^./]+$/, ""), load);
+  constructor(
+    code: EngineCode | null,
+    private readonly wrap: ModuleWrapper,
+  ) {
+    for (const [file, load] of Object.entries(memoize(code?.modules ?? {}))) {
+      this.loaders.set(modulePathOf(file), load);
     }
+    this.nodeModules = new Set((code?.nodeModules ?? []).map(modulePathOf));
   }
 
   get size(): number {
     return this.loaders.size;
   }
 
-  /** The module at `modulePath` (`messages`), as convex-test asks for it. */
-  async load(modulePath: string): Promise<unknown> {
-    const load = this.loaders.get(modulePath);
-    if (load === undefined) throw new Error(`Could not find module for: "${modulePath}"`);
-    return await load();
+  /** The module at `modulePath` (`messages`) as convex-test runs it: its functions wrapped. */
+  load(modulePath: string): Promise<unknown> {
+    let wrapped = this.wrapped.get(modulePath);
+    if (wrapped === undefined) {
+      const load = this.loaders.get(modulePath);
+      if (load === undefined) return Promise.reject(new Error(`Could not find module for: "${modulePath}"`));
+      wrapped = load().then((namespace) =>
+        this.wrap(modulePath, namespace as Record<string, unknown>, this.nodeModules.has(modulePath)),
+      );
+      this.wrapped.set(modulePath, wrapped);
+    }
+    return wrapped;
   }
 
   /** Whether `modulePath` (e.g. `http`) exists and exports `name`. */
@@ -322,6 +352,10 @@ const UDF_TYPES: Record<UdfKind, UdfTypeJson> = {
 
 export class Engine {
   readonly internals: EngineInternals;
+  private readonly limits: Limits;
+  /** Each module convex-test loads runs inside the limits' checks. */
+  private readonly wrapModule: ModuleWrapper = (modulePath, namespace, isNode) =>
+    this.limits.wrapModule(modulePath, namespace, isNode);
   private readonly t: Test;
   private resolver: FunctionResolver;
   private readonly print: boolean;
@@ -354,13 +388,14 @@ export class Engine {
     this.deployment = options.deployment;
     this.functionLog = options.functionLog;
     this.redactor = options.sourceDir === undefined ? undefined : new PathRedactor(options.sourceDir);
-    this.resolver = new FunctionResolver(modules);
+    this.resolver = new FunctionResolver(options.code, this.wrapModule);
     const schema = options.code?.schema ?? null;
     this.t = convexTest({
       ...(schema !== null && { schema: schema as never }),
       modules: { ...GENERATED_MARKER, ...modules },
     }) as unknown as Test;
     this.internals = attachInternals(this.t);
+    this.limits = new Limits(this.internals);
     this.internals.replaceCode((modulePath) => this.resolver.load(modulePath), schema);
     this.internals.setComponents(componentCode(options.code));
     this.internals.onRead((table) => {
@@ -426,7 +461,7 @@ export class Engine {
    * schema). Cached results of the old code are dropped; subscribers re-run on the server's refresh.
    */
   async replaceCode(code: EngineCode | null, options: { check?: () => void; sourceDir?: string } = {}): Promise<void> {
-    const resolver = new FunctionResolver(memoize(code?.modules ?? {}));
+    const resolver = new FunctionResolver(code, this.wrapModule);
     await this.t.run(async () => {
       options.check?.();
       this.internals.replaceCode((modulePath) => resolver.load(modulePath), code?.schema ?? null);

@@ -1,0 +1,536 @@
+/**
+ * Convex's limits on what one function may do, enforced with a deployment's own error messages, so
+ * that code a deployment refuses is refused here too (docs: "Limits", production/state/limits;
+ * convex-backend: crates/common/src/knobs.rs, crates/value, crates/common/src/document.rs,
+ * crates/database/src/{reads,writes}.rs, crates/isolate).
+ *
+ * Two hooks do the work:
+ * - around convex-test's syscalls: what a transaction reads and writes is counted by convex-test
+ *   itself (its `TransactionMetricsTracker`, which counts without enforcing); each database syscall
+ *   compares the counts with the limits, and each write checks the value it writes (arrays, nesting,
+ *   fields, document size). A write a deployment would refuse is taken back before the error is
+ *   thrown, so code that catches the error cannot commit it.
+ * - around each function's handler: arguments and the return value are checked against the
+ *   function's validators in the deployment's words (`ArgumentValidationError`,
+ *   `ReturnsValidationError`), the return value against the size and shape limits, and the time
+ *   the function's own code ran against the timeouts. All of it happens before convex-test commits
+ *   a mutation, so a mutation that fails any check writes nothing.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { convexToJson, type JSONValue, type Value } from "convex/values";
+import type { Doc, EngineInternals, StagedWrite, TransactionUsage } from "./convex-test-internals";
+import { canonicalValidator, checkValue, formatValue, ValidationFailure, type ValidatorJson } from "./validators";
+
+const MiB = 1 << 20;
+
+/**
+ * The limits, as a deployment sets them by default. Mutable only so that tests can lower the
+ * action timeouts, which are too long to wait for.
+ */
+export const LIMITS = {
+  /** crates/common/src/document.rs MAX_USER_SIZE. */
+  documentSize: MiB,
+  /** crates/common/src/document.rs MAX_DOCUMENT_NESTING. */
+  documentNesting: 16,
+  /** crates/value MAX_NESTING, MAX_ARRAY_LEN, MAX_OBJECT_FIELDS: any value, documents and arguments alike. */
+  valueNesting: 64,
+  arrayLength: 8192,
+  objectFields: 1024,
+  /** knobs.rs TRANSACTION_MAX_READ_SIZE_ROWS and TRANSACTION_MAX_READ_SIZE_BYTES, per query or mutation. */
+  documentsRead: 32_000,
+  bytesRead: 16 * MiB,
+  /** knobs.rs TRANSACTION_MAX_NUM_USER_WRITES and TRANSACTION_MAX_USER_WRITE_SIZE_BYTES, per mutation. */
+  documentsWritten: 16_000,
+  bytesWritten: 16 * MiB,
+  /** knobs.rs TRANSACTION_MAX_NUM_SCHEDULED and TRANSACTION_MAX_SCHEDULED_TOTAL_ARGUMENT_SIZE_BYTES. */
+  functionsScheduled: 1000,
+  scheduledArgsBytes: 16 * MiB,
+  /** knobs.rs FUNCTION_MAX_ARGS_SIZE and FUNCTION_MAX_RESULT_SIZE. */
+  argsSize: 16 * MiB,
+  resultSize: 16 * MiB,
+  /** knobs.rs DATABASE_UDF_USER_TIMEOUT: a query's or mutation's own code, database calls not counted. */
+  userTimeoutMs: 1000,
+  /** knobs.rs V8_ACTION_USER_TIMEOUT (Convex's runtime) and NODE_ACTION_USER_TIMEOUT (`"use node"`). */
+  actionTimeoutMs: 30 * 60_000,
+  nodeActionTimeoutMs: 10 * 60_000,
+};
+
+/** crates/database/src/reads.rs OVER_LIMIT_HELP. */
+const OVER_LIMIT_HELP =
+  "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
+
+/**
+ * A failure a deployment reports in its own words, without `Uncaught` and stack frames
+ * (`JsError::from_message`): argument and return value validation, timeouts, results too large.
+ * `depth` is 1 for the function the caller called; a nested call's failure reaches its caller's
+ * code as an ordinary error.
+ */
+export class DeploymentError extends Error {
+  constructor(
+    message: string,
+    readonly depth: number,
+  ) {
+    super(message);
+    this.name = "DeploymentError";
+  }
+}
+
+/** A value a deployment cannot convert (crates/value): the message is the deployment's. */
+class ValueError extends Error {}
+
+/** A byte count as the backend prints it with humansize's BINARY format: `1 MiB`, `1.00 MiB`, `512 B`. */
+export function formatBinarySize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(size) ? size.toFixed(0) : size.toFixed(2)} ${units[unit]}`;
+}
+
+/** A byte count as the backend's `common::fmt::format_bytes` prints it: `16 MiB`, `4.5 MiB`, `1534 bytes`. */
+function formatBytes(bytes: number): string {
+  const units: [number, string][] = [
+    [2 ** 30, "GiB"],
+    [1e9, "GB"],
+    [2 ** 20, "MiB"],
+    [1e6, "MB"],
+    [2 ** 10, "KiB"],
+    [1e3, "KB"],
+  ];
+  for (const [size, name] of units) {
+    if (bytes < size) continue;
+    if (bytes % size === 0) return `${bytes / size} ${name}`;
+    if ((bytes * 10) % size === 0) return `${(bytes / size).toFixed(1)} ${name}`;
+  }
+  return `${bytes} bytes`;
+}
+
+/** A duration as Rust's `Debug` prints it: `1s`, `600s`, `200ms`. */
+function formatDuration(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const timeoutMessage = (ms: number) => `Function execution timed out (maximum duration: ${formatDuration(ms)})`;
+
+function isPlainJsonObject(json: JSONValue): json is Record<string, JSONValue> {
+  return typeof json === "object" && json !== null && !Array.isArray(json);
+}
+
+/**
+ * The size (crates/value `Size`) and nesting of a value in its JSON form (`convexToJson`), checked
+ * as a deployment converts it: arrays, objects and nesting within the limits. Throws ValueError.
+ */
+export function measureJson(json: JSONValue): { size: number; nesting: number } {
+  if (json === null || typeof json === "boolean") return { size: 1, nesting: 0 };
+  if (typeof json === "number") return { size: 9, nesting: 0 };
+  if (typeof json === "string") return { size: 2 + Buffer.byteLength(json), nesting: 0 };
+  let size = 2;
+  let nesting = 0;
+  if (Array.isArray(json)) {
+    if (json.length > LIMITS.arrayLength) {
+      throw new ValueError(`Array length is too long (${json.length} > maximum length ${LIMITS.arrayLength})`);
+    }
+    for (const item of json) {
+      const inner = measureJson(item);
+      size += inner.size;
+      if (inner.nesting > nesting) nesting = inner.nesting;
+    }
+  } else {
+    const keys = Object.keys(json);
+    // Field names never start with `$`: a single `$` key is an encoded int64, float, bytes or placeholder.
+    if (keys.length === 1 && keys[0]!.startsWith("$")) {
+      const encoded = json[keys[0]!];
+      if (keys[0] === "$bytes" && typeof encoded === "string") {
+        return { size: 2 + Math.floor((encoded.length * 3) / 4) - (encoded.match(/=+$/)?.[0].length ?? 0), nesting: 0 };
+      }
+      return { size: 9, nesting: 0 };
+    }
+    if (keys.length > LIMITS.objectFields) {
+      throw new ValueError(`Object has too many fields (${keys.length} > maximum number ${LIMITS.objectFields})`);
+    }
+    for (const key of keys) {
+      const inner = measureJson(json[key]!);
+      size += Buffer.byteLength(key) + 1 + inner.size;
+      if (inner.nesting > nesting) nesting = inner.nesting;
+    }
+  }
+  nesting += 1;
+  if (nesting > LIMITS.valueNesting) {
+    throw new ValueError(
+      `Value is too nested (nested ${nesting} levels deep > maximum nesting ${LIMITS.valueNesting})`,
+    );
+  }
+  return { size, nesting };
+}
+
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** What a deployment's document validation finds wrong with a written body (crates/common/src/document.rs). */
+function documentViolations(body: Record<string, JSONValue>, nesting: number): string[] {
+  const violations: string[] = [];
+  if (nesting > LIMITS.documentNesting) {
+    violations.push(
+      `Document is too nested (nested ${nesting} levels deep > maximum nesting ${LIMITS.documentNesting})`,
+    );
+  }
+  for (const field of Object.keys(body).sort(byCodePoint)) {
+    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime") {
+      violations.push(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
+    }
+  }
+  return violations;
+}
+
+/** The thread's CPU time in milliseconds: unlike the clock, it does not run while the OS runs other work. */
+const cpuMs: () => number =
+  typeof process.threadCpuUsage === "function"
+    ? () => {
+        const usage = process.threadCpuUsage();
+        return (usage.user + usage.system) / 1000;
+      }
+    : () => {
+        const usage = process.cpuUsage();
+        return (usage.user + usage.system) / 1000;
+      };
+
+type Kind = "query" | "mutation" | "action";
+
+/** One run of a function's handler. */
+type Frame = {
+  kind: Kind;
+  depth: number;
+  parent: Frame | undefined;
+  /** Where the run's CPU time and the time spent outside its code stood when it started. */
+  cpuStart: number;
+  systemStart: number;
+  /** An action past its deadline (`timeoutMs`): its further syscalls fail. */
+  expired: boolean;
+  timeoutMs: number;
+  done: boolean;
+};
+
+type Validators = { args: ValidatorJson | null; returns: ValidatorJson | null };
+type RegisteredFunction = {
+  isQuery?: boolean;
+  isMutation?: boolean;
+  isAction?: boolean;
+  exportArgs(): string;
+  exportReturns(): string;
+  _handler: (ctx: unknown, args: Record<string, Value>) => unknown;
+};
+
+function isRegisteredFunction(value: unknown): value is RegisteredFunction {
+  if ((typeof value !== "function" && typeof value !== "object") || value === null) return false;
+  const candidate = value as Partial<RegisteredFunction>;
+  return (
+    (candidate.isQuery === true || candidate.isMutation === true || candidate.isAction === true) &&
+    typeof candidate._handler === "function" &&
+    typeof candidate.exportArgs === "function" &&
+    typeof candidate.exportReturns === "function"
+  );
+}
+
+/**
+ * The limits of one engine: installs the syscall hooks on its convex-test instance and wraps the
+ * functions of each module it loads.
+ */
+export class Limits {
+  private readonly frames = new AsyncLocalStorage<Frame>();
+  /**
+   * CPU time spent outside functions' own code since start: syscalls (convex-test's database work
+   * and this module's checks) and nested calls of a query or mutation, which a deployment also
+   * leaves out of the caller's time (its timer pauses during syscalls).
+   */
+  private systemCpu = 0;
+
+  constructor(private readonly internals: EngineInternals) {
+    internals.aroundSyscalls((_op, run) => {
+      const start = cpuMs();
+      this.checkAlive(start);
+      try {
+        return run();
+      } finally {
+        this.systemCpu += cpuMs() - start;
+      }
+    });
+    for (const op of ["1.0/get", "1.0/queryStreamNext", "1.0/queryPage"]) {
+      internals.interceptAsyncSyscall(op, async (jsonArgs, next) => {
+        const result = await next(jsonArgs);
+        this.checkReads(internals.transactionUsage());
+        return result;
+      });
+    }
+    internals.interceptAsyncSyscall("1.0/insert", (jsonArgs, next) => this.write("db.insert", jsonArgs, next));
+    internals.interceptAsyncSyscall("1.0/shallowMerge", (jsonArgs, next) => this.write("db.patch", jsonArgs, next));
+    internals.interceptAsyncSyscall("1.0/replace", (jsonArgs, next) => this.write("db.replace", jsonArgs, next));
+    internals.interceptAsyncSyscall("1.0/remove", async (jsonArgs, next) => {
+      this.checkWriteCount(internals.transactionUsage());
+      const result = await next(jsonArgs);
+      this.checkReads(internals.transactionUsage());
+      return result;
+    });
+    internals.interceptAsyncSyscall("1.0/schedule", (jsonArgs, next) => {
+      this.checkSchedule(jsonArgs);
+      return next(jsonArgs);
+    });
+  }
+
+  /**
+   * The module's exports as convex-test is to run them: each Convex function's handler runs inside
+   * the checks; convex-test's own validation is turned off (the checks replace it, in the
+   * deployment's words). `isNode` tells a `"use node"` module (its actions' timeout is shorter).
+   */
+  wrapModule(modulePath: string, namespace: Record<string, unknown>, isNode: boolean): Record<string, unknown> {
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, exported] of Object.entries(namespace)) {
+      wrapped[name] = isRegisteredFunction(exported)
+        ? this.wrapFunction(`${modulePath}.js:${name}`, exported, isNode)
+        : exported;
+    }
+    return wrapped;
+  }
+
+  private wrapFunction(udfPath: string, func: RegisteredFunction, isNode: boolean): RegisteredFunction {
+    const kind: Kind = func.isQuery === true ? "query" : func.isMutation === true ? "mutation" : "action";
+    let validators: Validators | undefined;
+    const handler = func._handler;
+    return {
+      ...func,
+      exportArgs: () => JSON.stringify({ type: "any" }),
+      exportReturns: () => "null",
+      _handler: (ctx, args) => {
+        validators ??= readValidators(func);
+        return this.run(kind, udfPath, validators, isNode, args, () => handler(ctx, args));
+      },
+    };
+  }
+
+  private async run(
+    kind: Kind,
+    udfPath: string,
+    validators: Validators,
+    isNode: boolean,
+    args: Record<string, Value>,
+    invoke: () => unknown,
+  ): Promise<unknown> {
+    const outer = this.frames.getStore();
+    // A scheduled function's timer keeps the context of the mutation that scheduled it, long done.
+    const parent = outer === undefined || outer.done ? undefined : outer;
+    const frame: Frame = {
+      kind,
+      depth: (parent?.depth ?? 0) + 1,
+      parent,
+      cpuStart: cpuMs(),
+      systemStart: this.systemCpu,
+      expired: false,
+      timeoutMs:
+        kind === "action" ? (isNode ? LIMITS.nodeActionTimeoutMs : LIMITS.actionTimeoutMs) : LIMITS.userTimeoutMs,
+      done: false,
+    };
+    return await this.frames.run(frame, async () => {
+      try {
+        this.checkArgs(udfPath, frame, args);
+        if (validators.args !== null) {
+          try {
+            checkValue(validators.args, args);
+          } catch (error) {
+            if (!(error instanceof ValidationFailure)) throw error;
+            throw new DeploymentError(`ArgumentValidationError: ${error.message}`, frame.depth);
+          }
+        }
+        const value = kind === "action" ? await this.withDeadline(frame, invoke) : await invoke();
+        const timeout = this.timedOut(frame);
+        if (timeout !== null) throw timeout;
+        this.checkResult(udfPath, frame, validators.returns, value as Value | undefined);
+        return value;
+      } catch (error) {
+        // A deployment stops a function at its timeout, whatever its code would have done next.
+        const failure = this.timedOut(frame) ?? error;
+        // A nested call's failure reaches its caller's code as a plain error, as from a syscall.
+        if (failure instanceof DeploymentError && frame.depth > 1) throw new Error(failure.message);
+        throw failure;
+      } finally {
+        frame.done = true;
+        // The caller's time leaves out a nested query's or mutation's own time, as a syscall's.
+        if (kind !== "action" && parent !== undefined && parent.kind !== "action") {
+          this.systemCpu += this.userMs(frame, cpuMs());
+        }
+      }
+    });
+  }
+
+  private userMs(frame: Frame, now: number): number {
+    return now - frame.cpuStart - (this.systemCpu - frame.systemStart);
+  }
+
+  /** The failure of a query or mutation whose own code has run past the timeout, or null. */
+  private timedOut(frame: Frame): DeploymentError | null {
+    if (frame.kind === "action" || this.userMs(frame, cpuMs()) <= frame.timeoutMs) return null;
+    return new DeploymentError(timeoutMessage(frame.timeoutMs), frame.depth);
+  }
+
+  /** At each syscall: a query or mutation past its time, or an action past its deadline, goes no further. */
+  private checkAlive(now: number): void {
+    const frame = this.frames.getStore();
+    if (frame === undefined || frame.done) return;
+    if (frame.kind !== "action" && this.userMs(frame, now) > frame.timeoutMs) {
+      throw new Error(timeoutMessage(frame.timeoutMs));
+    }
+    for (let current: Frame | undefined = frame; current !== undefined; current = current.parent) {
+      if (current.expired) throw new Error(timeoutMessage(current.timeoutMs));
+    }
+  }
+
+  private async withDeadline(frame: Frame, invoke: () => unknown): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        frame.expired = true;
+        reject(new DeploymentError(timeoutMessage(frame.timeoutMs), frame.depth));
+      }, frame.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(invoke), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The arguments, as a deployment reads them before running anything (crates/udf/src/helpers.rs). */
+  private checkArgs(udfPath: string, frame: Frame, args: Record<string, Value>): void {
+    let size: number;
+    try {
+      // They travel as the array `[args]`.
+      size = 2 + measureJson(convexToJson(args)).size;
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      throw new DeploymentError(`Invalid arguments for ${udfPath}: ${error.message}`, frame.depth);
+    }
+    if (size > LIMITS.argsSize) {
+      throw new DeploymentError(
+        `Arguments for ${udfPath} are too large (actual: ${formatBinarySize(size)}, limit: ${formatBinarySize(LIMITS.argsSize)})`,
+        frame.depth,
+      );
+    }
+  }
+
+  /** The return value, checked as a deployment reads it back (crates/isolate helpers.rs), then its validator. */
+  private checkResult(udfPath: string, frame: Frame, returns: ValidatorJson | null, value: Value | undefined): void {
+    const result = value === undefined ? null : value;
+    let size: number;
+    try {
+      size = measureJson(convexToJson(result)).size;
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      throw new DeploymentError(`Function ${udfPath} return value invalid: ${error.message}`, frame.depth);
+    }
+    if (size > LIMITS.resultSize) {
+      throw new DeploymentError(
+        `Function ${udfPath} return value is too large (actual: ${formatBinarySize(size)}, limit: ${formatBinarySize(LIMITS.resultSize)})`,
+        frame.depth,
+      );
+    }
+    if (returns === null) return;
+    try {
+      checkValue(returns, result);
+    } catch (error) {
+      if (!(error instanceof ValidationFailure)) throw error;
+      throw new DeploymentError(`ReturnsValidationError: ${error.message}`, frame.depth);
+    }
+  }
+
+  private checkReads(usage: TransactionUsage | null): void {
+    if (usage === null) return;
+    if (usage.documentsRead > LIMITS.documentsRead) {
+      throw new Error(
+        `Too many documents read in a single function execution (limit: ${LIMITS.documentsRead}). ${OVER_LIMIT_HELP}`,
+      );
+    }
+    if (usage.bytesRead > LIMITS.bytesRead) {
+      throw new Error(
+        `Too many bytes read in a single function execution (limit: ${LIMITS.bytesRead} bytes). ${OVER_LIMIT_HELP}`,
+      );
+    }
+  }
+
+  private checkWriteCount(usage: TransactionUsage | null): void {
+    if (usage !== null && usage.documentsWritten + 1 > LIMITS.documentsWritten) {
+      throw new Error(`Too many writes in a single function execution (limit: ${LIMITS.documentsWritten})`);
+    }
+  }
+
+  /**
+   * `db.insert`, `db.patch`, `db.replace`: the value is checked before it is written, the document
+   * it makes after; a document a deployment would refuse is taken back before the error is thrown.
+   */
+  private async write(name: string, jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
+    const before = this.internals.transactionUsage();
+    this.checkWriteCount(before);
+    const args = JSON.parse(jsonArgs) as { id?: string; value: JSONValue };
+    let nesting: number;
+    try {
+      nesting = measureJson(args.value).nesting;
+    } catch (error) {
+      if (!(error instanceof ValueError)) throw error;
+      throw new Error(`Invalid argument \`value\` for \`${name}\`: ${error.message}`);
+    }
+    const violations = isPlainJsonObject(args.value) ? documentViolations(args.value, nesting) : [];
+    const staged: StagedWrite = args.id === undefined ? { present: false } : this.internals.stagedWrite(args.id);
+    const result = await next(jsonArgs);
+    const id = args.id ?? (JSON.parse(result) as { _id: string })._id;
+    const refuse = (message: string): never => {
+      this.internals.restoreStagedWrite(id, staged);
+      throw new Error(message);
+    };
+    if (violations.length > 0) {
+      const written = this.internals.stagedWrite(id);
+      const document = written.present ? (written.value as Doc) : {};
+      refuse(`Document(value: ${formatValue(document)}) isn't a valid document: ${violations.join("\n ")}`);
+    }
+    const after = this.internals.transactionUsage();
+    if (before !== null && after !== null) {
+      // convex-test adds the size of the document as written (`getConvexSize`, as the backend's `size()`).
+      const size = after.bytesWritten - before.bytesWritten;
+      if (size > LIMITS.documentSize) {
+        refuse(
+          `Value is too large (${formatBinarySize(size)} > maximum size ${formatBinarySize(LIMITS.documentSize)})`,
+        );
+      }
+      if (after.bytesWritten > LIMITS.bytesWritten) {
+        refuse(`Too many bytes written in a single function execution (limit: ${formatBytes(LIMITS.bytesWritten)})`);
+      }
+      this.checkReads(after);
+    }
+    return result;
+  }
+
+  /** crates/model/src/scheduled_jobs: checked before the job is written. */
+  private checkSchedule(jsonArgs: string): void {
+    const usage = this.internals.transactionUsage();
+    if (usage === null) return;
+    if (usage.functionsScheduled >= LIMITS.functionsScheduled) {
+      throw new Error(`Too many functions scheduled by this mutation (limit: ${LIMITS.functionsScheduled})`);
+    }
+    const { args } = JSON.parse(jsonArgs) as { args: JSONValue };
+    // The job's arguments are the array `[args]`.
+    const size = 2 + measureJson(args).size;
+    if (usage.scheduledFunctionArgsBytes + size > LIMITS.scheduledArgsBytes) {
+      throw new Error(
+        `Too large total size of the arguments of scheduled functions from this mutation (limit: ${LIMITS.scheduledArgsBytes} bytes)`,
+      );
+    }
+  }
+}
+
+function readValidators(func: RegisteredFunction): Validators {
+  const args = canonicalValidator(JSON.parse(func.exportArgs()));
+  const returns: unknown = JSON.parse(func.exportReturns());
+  return {
+    args: args.type === "any" ? null : args,
+    returns: returns === null ? null : canonicalValidator(returns),
+  };
+}
