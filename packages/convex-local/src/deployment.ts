@@ -493,7 +493,8 @@ export class Deployment {
   /**
    * Loads a functions directory from disk as the live code (the server's `convexDir` option, for
    * projects that do not push): its modules are imported through the Node loader as they are (tsx
-   * for TypeScript), and analyzed like a push's.
+   * for TypeScript), and analyzed like a push's. A function module that throws while loading does
+   * not stop the others: calls to its functions fail with its error.
    */
   async loadDirectory(dir: string, modules: Modules): Promise<EngineCode> {
     const maps = new SourceMaps(path.join(dir, ".unmapped"));
@@ -508,7 +509,15 @@ export class Deployment {
       try {
         namespace = (await this.deps.scope.run(load)) as Record<string, unknown>;
       } catch (error) {
-        throw new PushError("InvalidModules", `Failed to analyze ${modulePath}: ${describeJsError(error)}`);
+        if (modulePath === "schema.js" || modulePath === AUTH_CONFIG || modulePath === "convex.config.js") {
+          throw new PushError("InvalidModules", `Failed to analyze ${modulePath}: ${describeJsError(error)}`);
+        }
+        // No push refuses it here: its functions answer with the error, as a deployment's do
+        // when a module stops loading, and the other modules serve.
+        this.deps.log(`local Convex server: ${modulePath} threw while loading: ${describeJsError(error)}`);
+        analysis[modulePath] = { functions: [], httpRoutes: null, cronSpecs: null, sourceMapped: null };
+        engineModules[`./${modulePath}`] = () => Promise.reject(error as Error);
+        continue;
       }
       if (modulePath === "schema.js") {
         const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;

@@ -194,6 +194,25 @@ export class PathRedactor {
 }
 
 /**
+ * A stack frame of the deployment's own code, named by its sources (pushed code through its source
+ * maps), or null for a frame of this server, convex-test, node_modules or Node itself.
+ */
+function deploymentFrame(line: string, redactor: PathRedactor | undefined): string | null {
+  const frame = mapStackLocations(line) ?? (redactor?.ownFrame(line) === true ? line : null);
+  return frame === null || frame.includes("node_modules") || frame.includes("node:") ? null : frame;
+}
+
+/** A logged text (an error's stack, say) with only the deployment's own frames, as a deployment logs it. */
+function withDeploymentFrames(text: string, redactor: PathRedactor | undefined): string {
+  if (!text.includes("\n    at ")) return text;
+  return text
+    .split("\n")
+    .map((line) => (/^\s+at /.test(line) ? deploymentFrame(line, redactor) : line))
+    .filter((line): line is string => line !== null)
+    .join("\n");
+}
+
+/**
  * The error as a Convex deployment reports it: `Uncaught Name: message` and the app's frames, or
  * the deployment's own message as it is (validation, limits) for the function the caller called.
  */
@@ -205,12 +224,11 @@ export function describeFailure(
     return { errorMessage: redactor === undefined ? error.message : redactor.redact(error.message) };
   }
   const e = error instanceof Error ? error : new Error(String(error));
-  // The deployment's own frames, named by its sources (pushed code through its source maps).
   const frames = (e.stack ?? "")
     .split("\n")
     .filter((line) => line.startsWith("    at "))
-    .map((line) => mapStackLocations(line) ?? (redactor?.ownFrame(line) === true ? line : null))
-    .filter((line): line is string => line !== null && !line.includes("node_modules") && !line.includes("node:"))
+    .map((line) => deploymentFrame(line, redactor))
+    .filter((line): line is string => line !== null)
     .slice(0, 5);
   const text = [`Uncaught ${e.name}: ${e.message}`, ...frames].join("\n");
   const errorMessage = redactor === undefined ? text : redactor.redact(text);
@@ -640,7 +658,16 @@ export class Engine {
   async fetch(pathAndQuery: string, init: RequestInit, caller: Caller): Promise<Response> {
     const identifier = `${init.method ?? "GET"} ${pathAndQuery.split("?")[0]}`;
     const log = collector("httpAction", identifier, this.print);
-    if (!(await this.resolver.exports("http", "default"))) {
+    let hasRouter: boolean;
+    try {
+      hasRouter = await this.resolver.exports("http", "default");
+    } catch (thrown) {
+      // convex/http.ts threw while loading: every request gets its error.
+      const { errorMessage } = describeFailure(thrown, this.redactor);
+      printFunctionLine(log, errorMessage, "error");
+      return new Response(errorMessage, { status: 500 });
+    }
+    if (!hasRouter) {
       return new Response("No HttpRouter: convex/http.ts does not exist or has no default export", { status: 404 });
     }
     const recorder = this.functionLog.begin({
@@ -666,9 +693,10 @@ export class Engine {
     }
   }
 
-  /** The cron jobs `convex/crons.ts` registers (`Crons.crons`), or none. */
+  /** The cron jobs `convex/crons.ts` registers (`Crons.crons`), or none (also when it throws while loading). */
   async cronJobs(): Promise<Record<string, unknown>> {
-    const crons = (await this.resolver.exported("crons", "default")) as { crons?: Record<string, unknown> } | undefined;
+    const crons = (await this.resolver.exported("crons", "default").catch(() => undefined)) as
+      { crons?: Record<string, unknown> } | undefined;
     return crons?.crons ?? {};
   }
 
@@ -691,8 +719,16 @@ export class Engine {
     udfPath: string,
     kind: UdfKind,
     publicOnly: boolean,
-  ): Promise<{ ok: false; errorMessage: string; logLines: string[] } | null> {
-    const info = await this.resolver.resolve(udfPath);
+  ): Promise<{ ok: false; errorMessage: string; errorData?: JSONValue; logLines: string[] } | null> {
+    let info: FunctionInfo | null;
+    try {
+      info = await this.resolver.resolve(udfPath);
+    } catch (error) {
+      // The module threw while loading: as on a deployment, that is the called function's error.
+      const failure = describeFailure(error, this.redactor);
+      printFunctionLine(collector(kind, udfPath, this.print), failure.errorMessage, "error");
+      return { ok: false, ...failure, logLines: [] };
+    }
     if (info === null || (publicOnly && !info.isPublic)) {
       return {
         ok: false,
@@ -744,7 +780,10 @@ export class Engine {
 
   private redactLines(lines: string[]): string[] {
     const redactor = this.redactor;
-    return redactor === undefined ? lines : lines.map((line) => redactor.redact(line));
+    return lines.map((line) => {
+      const text = withDeploymentFrames(line, redactor);
+      return redactor === undefined ? text : redactor.redact(text);
+    });
   }
 
   private accessor(caller: Caller): Test {

@@ -9,13 +9,15 @@
  * Every message is checked as a deployment checks it (convex-backend crates/sync): a malformed one,
  * one that names versions the connection is not at, or one past the limits per connection gets this
  * client a FatalError and its connection closed; nobody else notices. No message moves the
- * server's commit clock.
+ * server's commit clock. A function that fails, or a failure of this server while it runs one,
+ * is that call's error: the connection stays, as the real clients never reopen one closed by a
+ * FatalError.
  */
 import type { RawData, WebSocket } from "ws";
 import type { JSONValue, Value } from "convex/values";
 import { AdminKeyRefused, withIdentityFields, type AdminAuth } from "./admin";
 import { AuthFailure, type TokenVerifier } from "./auth";
-import type { Caller, Engine, QueryResult } from "./engine";
+import type { CallResult, Caller, Engine, QueryResult } from "./engine";
 import {
   decodeTs,
   encodeServerMessage,
@@ -60,6 +62,8 @@ export type SessionDeps = {
   admin: AdminAuth;
   log: (line: string) => void;
 };
+
+const INTERNAL_ERROR = "Internal error in the local server; see its log.";
 
 /** Lets other connections' messages and HTTP requests in between two query runs. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -166,7 +170,7 @@ export class SyncSession {
           this.fatal(error.message);
         } else {
           this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
-          this.fatal("Internal error in the local server; see its log.", 1011);
+          this.fatal(INTERNAL_ERROR, 1011);
         }
       } finally {
         if (counts) this.queued -= 1;
@@ -272,13 +276,15 @@ export class SyncSession {
     const result =
       "refused" in decoded
         ? decoded.refused
-        : await this.deps.engine.mutation({
-            udfPath: message.udfPath,
-            args: decoded.args,
-            caller: this.caller,
-            publicOnly: !this.isAdmin,
-            source: "WebSocket",
-          });
+        : await this.deps.engine
+            .mutation({
+              udfPath: message.udfPath,
+              args: decoded.args,
+              caller: this.caller,
+              publicOnly: !this.isAdmin,
+              source: "WebSocket",
+            })
+            .catch((error: unknown) => ({ ...this.internalFailure(error), ts: 0n }));
     if (result.ok) {
       this.send({
         type: "MutationResponse",
@@ -311,7 +317,7 @@ export class SyncSession {
     this.action(message)
       .catch((error: unknown) => {
         this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
-        this.fatal("Internal error in the local server; see its log.", 1011);
+        this.fatal(INTERNAL_ERROR, 1011);
       })
       .finally(() => {
         this.runningActions -= 1;
@@ -323,13 +329,15 @@ export class SyncSession {
     const result =
       "refused" in decoded
         ? decoded.refused
-        : await this.deps.engine.action({
-            udfPath: message.udfPath,
-            args: decoded.args,
-            caller: this.caller,
-            publicOnly: !this.isAdmin,
-            source: "WebSocket",
-          });
+        : await this.deps.engine
+            .action({
+              udfPath: message.udfPath,
+              args: decoded.args,
+              caller: this.caller,
+              publicOnly: !this.isAdmin,
+              source: "WebSocket",
+            })
+            .catch((error: unknown) => this.internalFailure(error));
     this.send(
       result.ok
         ? {
@@ -377,14 +385,21 @@ export class SyncSession {
         };
       } else {
         await yieldToOthers();
-        result = await engine.query({
-          udfPath: query.udfPath,
-          args: query.args,
-          caller: this.caller,
-          journal: query.journal ?? undefined,
-          publicOnly: !this.isAdmin,
-          source: "WebSocket",
-        });
+        result = await engine
+          .query({
+            udfPath: query.udfPath,
+            args: query.args,
+            caller: this.caller,
+            journal: query.journal ?? undefined,
+            publicOnly: !this.isAdmin,
+            source: "WebSocket",
+          })
+          .catch((error: unknown) => ({
+            ...this.internalFailure(error),
+            journal: null,
+            fingerprint: `error${INTERNAL_ERROR}`,
+            stale: false,
+          }));
       }
       // Removed while it ran (only possible if the queue were bypassed); nothing to send.
       if (this.queries.get(queryId) !== query) continue;
@@ -416,6 +431,12 @@ export class SyncSession {
       }),
     });
     this.version = end;
+  }
+
+  /** This server failed while running a function: logged, and that call's error. */
+  private internalFailure(error: unknown): Extract<CallResult, { ok: false }> {
+    this.deps.log(`sync session: ${(error as Error).stack ?? String(error)}`);
+    return { ok: false, errorMessage: INTERNAL_ERROR, logLines: [] };
   }
 
   private send(message: ServerMessage): void {

@@ -37,8 +37,8 @@ export function httpClient(url: string, token?: string): ConvexHttpClient {
   return client;
 }
 
-/** The fixture project (test/fixture) on the local server, trusting a test issuer. */
-export async function startFixture() {
+/** The fixture project (test/fixture) on the local server, trusting a test issuer; `env` adds deployment variables. */
+export async function startFixture(options: { env?: Record<string, string> } = {}) {
   const data = tempDir("convex-local-");
   const issuer: TestIssuer = await startTestIssuer();
   const launch = (ports: { port: number; sitePort: number }, overrides: { reset?: boolean } = {}) =>
@@ -47,7 +47,7 @@ export async function startFixture() {
       dataDir: path.join(data.dir, "convex"),
       ...ports,
       quiet: true,
-      env: { AUTH_ISSUER_DOMAIN: issuer.url },
+      env: { AUTH_ISSUER_DOMAIN: issuer.url, ...options.env },
       ...overrides,
     });
   const server = await launch({ port: 0, sitePort: 0 });
