@@ -495,7 +495,16 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
 
   const handlers = new Map<string, SyscallHandler>();
   let around = <T>(_op: string, run: () => T): T => run();
-  const asyncSyscall = global.asyncSyscall;
+  // Replacements of convex-test's own implementation (the scheduler's): innermost, under every
+  // interceptor, so checks registered with `interceptAsyncSyscall` still see each call.
+  const replaced = new Map<string, SyscallHandler>();
+  const convexTestAsyncSyscall = global.asyncSyscall;
+  const asyncSyscall = (op: string, jsonArgs: string) => {
+    const replacement = replaced.get(op);
+    return replacement === undefined
+      ? convexTestAsyncSyscall(op, jsonArgs)
+      : replacement(jsonArgs, (args) => convexTestAsyncSyscall(op, args));
+  };
   global.asyncSyscall = (op, jsonArgs) =>
     around(op, () => {
       const handler = handlers.get(op);
@@ -583,7 +592,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
 
   const takeOverScheduler: EngineInternals["takeOverScheduler"] = ({ onScheduled, now }) => {
     // As convex-test's own `1.0/schedule`, less its timer.
-    handlers.set("1.0/schedule", (jsonArgs, next) => {
+    replaced.set("1.0/schedule", (jsonArgs, next) => {
       const { args, ts, ...address } = JSON.parse(jsonArgs) as {
         name?: string;
         functionHandle?: string;
@@ -612,7 +621,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       onScheduled({ id, name, scheduledTime });
       return Promise.resolve(JSON.stringify(convexToJson(id)));
     });
-    handlers.set("1.0/cancel_job", (jsonArgs, next) => {
+    replaced.set("1.0/cancel_job", (jsonArgs, next) => {
       if (currentComponentPath() !== "") return next(jsonArgs);
       const { id } = JSON.parse(jsonArgs) as { id: string };
       const job = db.get("_scheduled_functions", id) as { state?: { kind?: string } } | null;

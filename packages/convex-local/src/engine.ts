@@ -327,9 +327,10 @@ function memoize(modules: Modules): Modules {
 }
 
 /** The components of a version of the code, as the engine's internals take them. */
-function componentCode(code: EngineCode | null): ComponentCode[] {
+function componentCode(code: EngineCode | null, wrap: ModuleWrapper): ComponentCode[] {
   return (code?.components ?? []).map((component) => {
-    const resolver = new FunctionResolver(memoize(component.modules));
+    // A component's functions run within the same limits as the app's.
+    const resolver = new FunctionResolver({ modules: component.modules, schema: component.schema }, wrap);
     return { path: component.path, load: (modulePath) => resolver.load(modulePath), schema: component.schema };
   });
 }
@@ -415,7 +416,7 @@ export class Engine {
     this.internals = attachInternals(this.t);
     this.limits = new Limits(this.internals);
     this.internals.replaceCode((modulePath) => this.resolver.load(modulePath), schema);
-    this.internals.setComponents(componentCode(options.code));
+    this.internals.setComponents(componentCode(options.code, this.wrapModule));
     this.internals.onRead((table) => {
       const tracker = this.trackStorage.getStore();
       if (tracker === undefined) return;
@@ -483,7 +484,7 @@ export class Engine {
     await this.t.run(async () => {
       options.check?.();
       this.internals.replaceCode((modulePath) => resolver.load(modulePath), code?.schema ?? null);
-      this.internals.setComponents(componentCode(code));
+      this.internals.setComponents(componentCode(code, this.wrapModule));
       this.resolver = resolver;
       if (options.sourceDir !== undefined) this.redactor = new PathRedactor(options.sourceDir);
       this.invalidateAll();
