@@ -165,6 +165,19 @@ export type EngineSnapshot = {
 /** A component of the code: where it is in the tree, its modules, its schema. */
 export type ComponentCode = { path: string; load: (path: string) => Promise<unknown>; schema: SchemaLike | null };
 
+/**
+ * One top-level commit as the write-ahead log keeps it: each written document as committed (JSON;
+ * null for a delete), the commit timestamp, and the counters an insert moved.
+ */
+export type CommittedWrites = {
+  ts: string;
+  writes: [id: string, document: JSONValue | null][];
+  nextDocId: number;
+  lastCreationTime: number;
+  /** The same for each component whose database the commit wrote, by component path. */
+  components?: Record<string, Omit<CommittedWrites, "ts" | "components">>;
+};
+
 export type SyscallHandler = (jsonArgs: string, next: (jsonArgs: string) => Promise<string>) => Promise<string>;
 export type JsSyscallHandler = (
   args: Record<string, unknown>,
@@ -184,6 +197,8 @@ export type EngineInternals = {
    * component's tables as `<component path>/<table>`, as reads are reported too).
    */
   onCommit(listener: (tables: ReadonlySet<string>, ts: bigint) => void): void;
+  /** Called first, synchronously, after every top-level commit that wrote something, with what it wrote. */
+  onCommitWrites(listener: (commit: CommittedWrites) => void): void;
   /** Called on every document or table read (also inside mutations; filter by context). */
   onRead(listener: (table: string) => void): void;
   /**
@@ -473,22 +488,49 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
   };
   track("", db);
 
+  const writesListeners: ((commit: CommittedWrites) => void)[] = [];
   const commit = tm.commit.bind(tm);
   tm.commit = (isNested) => {
     // Only the outermost commit applies writes; nested ones merge into their parent.
     const staged = isNested
       ? []
-      : [...tracked.values()].map(({ db: target, prefix }) => ({
+      : [...tracked.entries()].map(([componentPath, { db: target, prefix }]) => ({
+          componentPath,
+          target,
           prefix,
-          writes: target._writes[target._writes.length - 1],
+          ids: Object.keys(target._writes[target._writes.length - 1] ?? {}),
         }));
     const ts = commit(isNested);
     if (ts !== null) {
       const tables = new Set<string>();
-      for (const { prefix, writes } of staged) {
-        for (const id of Object.keys(writes ?? {})) tables.add(prefix + tableNameFromId(id));
+      for (const { prefix, ids } of staged) for (const id of ids) tables.add(prefix + tableNameFromId(id));
+      if (tables.size === 0) return ts;
+      if (writesListeners.length > 0) {
+        // As committed: convex-test resolves commit-timestamp placeholders while it applies them.
+        const written = (target: DatabaseFake, ids: string[]) =>
+          ids.map((id): [string, JSONValue | null] => {
+            const doc = target._documents[id];
+            return [id, doc === undefined ? null : convexToJson(doc)];
+          });
+        const components: NonNullable<CommittedWrites["components"]> = {};
+        for (const { componentPath, target, ids } of staged) {
+          if (componentPath === "" || ids.length === 0) continue;
+          components[componentPath] = {
+            writes: written(target, ids),
+            nextDocId: target._nextDocId,
+            lastCreationTime: target._lastCreationTime,
+          };
+        }
+        const commitWrites: CommittedWrites = {
+          ts: ts.toString(),
+          writes: written(db, staged.find((level) => level.componentPath === "")?.ids ?? []),
+          nextDocId: db._nextDocId,
+          lastCreationTime: db._lastCreationTime,
+          ...(Object.keys(components).length > 0 && { components }),
+        };
+        for (const listener of writesListeners) listener(commitWrites);
       }
-      if (tables.size > 0) for (const listener of commitListeners) listener(tables, ts);
+      for (const listener of commitListeners) listener(tables, ts);
     }
     return ts;
   };
@@ -692,6 +734,7 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       if (ts > tm._lastCommitTs) tm._lastCommitTs = ts;
     },
     onCommit: (listener) => void commitListeners.push(listener),
+    onCommitWrites: (listener) => void writesListeners.push(listener),
     onRead: (listener) => void readListeners.push(listener),
     interceptAsyncSyscall: (op, handler) => {
       const previous = handlers.get(op);
