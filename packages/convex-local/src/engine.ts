@@ -348,6 +348,11 @@ export type EngineOptions = {
   functionLog: FunctionLog;
   /** Where the deployment's code lives: error messages and log lines name it relatively, never by its path. */
   sourceDir?: string;
+  /**
+   * Resolves once every commit so far is on disk. Results wait for it, so nothing is acknowledged
+   * or shown that a crash could take back. Default: at once.
+   */
+  durable?: () => Promise<void>;
 };
 
 /**
@@ -381,6 +386,7 @@ export class Engine {
   private redactor: PathRedactor | undefined;
   private readonly deployment: DeploymentScope;
   private readonly functionLog: FunctionLog;
+  private readonly durable: () => Promise<void>;
   /** Bumped when the code changes: results computed with older code are not cached. */
   private codeGen = 0;
   /** Commits per table, for `_system/cli/queryTable`. */
@@ -406,6 +412,7 @@ export class Engine {
     this.print = options.print;
     this.deployment = options.deployment;
     this.functionLog = options.functionLog;
+    this.durable = options.durable ?? (() => Promise.resolve());
     this.redactor = options.sourceDir === undefined ? undefined : new PathRedactor(options.sourceDir);
     this.resolver = new FunctionResolver(options.code, this.wrapModule);
     const schema = options.code?.schema ?? null;
@@ -541,6 +548,7 @@ export class Engine {
       const hit = this.cache.get(baseKey)?.find((entry) => holdsFor(entry.identity, call.caller));
       if (hit !== undefined) {
         this.stats.cacheHits += 1;
+        await this.durable();
         return hit.result;
       }
       const running = this.inflight.get(baseKey);
@@ -549,12 +557,16 @@ export class Engine {
     }
     let finished!: () => void;
     this.inflight.set(baseKey, new Promise<void>((resolve) => (finished = resolve)));
+    let result: QueryResult;
     try {
-      return await this.runQuery(call, udfPath, baseKey);
+      result = await this.runQuery(call, udfPath, baseKey);
     } finally {
       this.inflight.delete(baseKey);
       finished();
     }
+    // It may have read a commit that is not on disk yet.
+    await this.durable();
+    return result;
   }
 
   private async runQuery(call: Parameters<Engine["query"]>[0], udfPath: string, baseKey: string): Promise<QueryResult> {
@@ -637,6 +649,7 @@ export class Engine {
     const outcome = await this.invoke("mutation", udfPath, call, (test) =>
       test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
     );
+    await this.durable();
     return { ...outcome, ts: this.internals.currentTs() };
   }
 
@@ -650,9 +663,12 @@ export class Engine {
     const udfPath = canonicalizeUdfPath(call.udfPath);
     const refusal = await this.refuse(udfPath, "action", call.publicOnly);
     if (refusal !== null) return refusal;
-    return await this.invoke("action", udfPath, call, (test) =>
+    const outcome = await this.invoke("action", udfPath, call, (test) =>
       test.action(makeFunctionReference<"action">(udfPath), call.args),
     );
+    // Its result may tell of the mutations it ran.
+    await this.durable();
+    return outcome;
   }
 
   /** Routes a request to `convex/http.ts`; 404 when there is no router or no route. */
@@ -680,9 +696,11 @@ export class Engine {
     log.onLine = (line) => recorder.progress(line);
     let error: string | null = null;
     try {
-      return await this.deployment.run(() =>
+      const response = await this.deployment.run(() =>
         logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init)),
       );
+      await this.durable();
+      return response;
     } catch (thrown) {
       const { errorMessage } = describeFailure(thrown, this.redactor);
       error = errorMessage;

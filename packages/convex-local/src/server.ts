@@ -38,8 +38,6 @@ export const DEFAULT_SITE_PORT = 3211;
 export const DEFAULT_DATA_DIR = ".convex-local";
 export const DEFAULT_INSTANCE_NAME = "convex-local";
 
-/** How long after a commit the snapshot is written; commits in between share one write. */
-const SAVE_DELAY_MS = 250;
 /** The client reconnects after 60 s without a server message. */
 const PING_INTERVAL_MS = 15_000;
 
@@ -119,9 +117,9 @@ export type OfflineConvexServer = {
   markReady(): void;
   /** Number of open WebSocket sessions. */
   sessions(): number;
-  /** Writes the snapshot now. */
+  /** Folds the commit log into a new snapshot now (every acknowledged commit is on disk already). */
   flush(): Promise<void>;
-  /** Stops listening, closes every connection and writes the snapshot. */
+  /** Stops listening, closes every connection, writes the snapshot and deletes the commit log. */
   close(): Promise<void>;
 };
 
@@ -148,7 +146,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
 
   const persistence = new Persistence(dataDir);
   if (options.reset) persistence.reset();
-  const snapshot = persistence.load();
+  const snapshot = persistence.open();
   const store = new CodeStore(dataDir);
   const adminKey = loadAdminKey(dataDir, instanceName, options.adminKey);
   const admin = new AdminAuth(adminKey, instanceName);
@@ -188,12 +186,14 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     deployment: scope,
     functionLog,
     sourceDir: convexDir ?? store.codeRoot,
+    durable: () => persistence.durable(),
   });
   await engine.ready;
   engine.internals.restore(snapshot, persistence.idFloor());
   // The clock is the server's own and starts at least at now: every timestamp a client saw from an
   // earlier run (even one whose data was since reset) is behind it, and no client moves it.
   engine.internals.advanceTsTo(BigInt(Date.now()) * 1_000_000n);
+  persistence.follow(engine.internals);
   // Before any function runs: file storage's syscalls, and its files matched with `_storage`.
   const files = await FileStorage.open({
     dataDir,
@@ -234,25 +234,10 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     if (code !== null) await engine.replaceCode(code, { sourceDir: store.codeRoot });
   }
 
-  let saveTimer: NodeJS.Timeout | undefined;
   let refreshScheduled = false;
   let closed = false;
-  const saveSoon = () => {
-    saveTimer = undefined;
-    persistence.saveInBackground(engine.internals.snapshot(), (error) =>
-      console.error(`local Convex server: could not write ${persistence.file}: ${error.message}`),
-    );
-  };
-  const flush = async () => {
-    clearTimeout(saveTimer);
-    saveTimer = undefined;
-    await persistence.save(engine.internals.snapshot());
-  };
   engine.onCommit(() => {
-    // A timer convex-test set before the close may still run a function: it must not write the file.
-    if (closed) return;
-    saveTimer ??= setTimeout(saveSoon, SAVE_DELAY_MS);
-    if (refreshScheduled) return;
+    if (closed || refreshScheduled) return;
     refreshScheduled = true;
     // After the committing function returns, so one function's writes cause one re-run.
     setImmediate(() => {
@@ -375,7 +360,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     );
     wss.close();
     closed = true;
-    await flush();
+    await persistence.close();
     uninstallCapture();
   };
 
@@ -401,7 +386,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     markReady: () => {
       isReady = true;
     },
-    flush,
+    flush: () => persistence.checkpoint(),
     close: () => (closing ??= close()),
   };
 }
