@@ -328,6 +328,45 @@ describe("the commit log", () => {
     expect(() => new Persistence(dir, () => {}).open()).toThrow(`${older} is damaged`);
   });
 
+  test("a component's writes are logged with the app's and replayed into that component's data", async () => {
+    const dir = scratch("convex-local-log-");
+    const log = new WriteAheadLog(dir, 0, (error) => {
+      throw error;
+    });
+    const row = (id: string, value: number) => ({ _id: id, _creationTime: 1_700_000_000_001, name: "a", value });
+    log.append({
+      ts: "1700000000000000001",
+      writes: [["10001events", { _id: "10001events", _creationTime: 1_700_000_000_001, name: "a" }]],
+      nextDocId: 10002,
+      lastCreationTime: 1_700_000_000_001,
+      components: {
+        counter: { writes: [["10000counts", row("10000counts", 1)]], nextDocId: 10001, lastCreationTime: 1 },
+      },
+    });
+    // One commit that writes only in a component (the app's part is empty).
+    log.append({
+      ts: "1700000000000000002",
+      writes: [],
+      nextDocId: 10002,
+      lastCreationTime: 1_700_000_000_001,
+      components: {
+        counter: { writes: [["10000counts", row("10000counts", 2)]], nextDocId: 10001, lastCreationTime: 1 },
+        "counter/inner": {
+          writes: [["10000cells", { _id: "10000cells", _creationTime: 2 }]],
+          nextDocId: 10001,
+          lastCreationTime: 2,
+        },
+      },
+    });
+    await log.durable();
+    await log.close();
+    const { state, close } = load(dir);
+    expect(state?.documents).toEqual([expect.objectContaining({ _id: "10001events" })]);
+    expect(state?.components?.counter?.documents).toEqual([row("10000counts", 2)]);
+    expect(state?.components?.["counter/inner"]?.documents).toEqual([{ _id: "10000cells", _creationTime: 2 }]);
+    close();
+  });
+
   test("a log written by another format version is refused, naming the file", () => {
     const dir = scratch("convex-local-log-");
     const file = path.join(dir, "wal-000000000001.log");
