@@ -364,7 +364,7 @@ describe("the commit log", () => {
     expect(state?.documents).toEqual([expect.objectContaining({ _id: "10001events" })]);
     expect(state?.components?.counter?.documents).toEqual([row("10000counts", 2)]);
     expect(state?.components?.["counter/inner"]?.documents).toEqual([{ _id: "10000cells", _creationTime: 2 }]);
-    close();
+    await close();
   });
 
   test("a log written by another format version is refused, naming the file", () => {
