@@ -29,6 +29,8 @@ Options:
                          (TypeScript needs tsx); pushes replace it until the next start
   --reset                start with an empty database (ids keep counting; code and variables stay)
   --quiet                no banner and no function logs
+  --fsync                flush each commit to the disk before acknowledging it (survives a machine
+                         crash, not only a killed process; slower)
   -h, --help             this text`;
 
 function fail(message: string): never {
@@ -66,6 +68,7 @@ try {
       "admin-key": { type: "string" },
       reset: { type: "boolean" },
       quiet: { type: "boolean" },
+      fsync: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   }));
@@ -87,6 +90,7 @@ try {
     adminKey: values["admin-key"],
     reset: values.reset,
     quiet: values.quiet,
+    fsync: values.fsync,
   });
   console.log(
     `convex-local ready: CONVEX_URL=${server.url} CONVEX_SITE_URL=${server.siteUrl} ` +

@@ -203,9 +203,10 @@ type Frame = {
   kind: Kind;
   depth: number;
   parent: Frame | undefined;
-  /** Where the run's CPU time and the time spent outside its code stood when it started. */
+  /** Where the run's CPU time, the clock and the time spent outside its code stood when it started. */
   cpuStart: number;
-  systemStart: number;
+  wallStart: number;
+  pausedStart: number;
   /** An action past its deadline (`timeoutMs`): its further syscalls fail. */
   expired: boolean;
   timeoutMs: number;
@@ -240,20 +241,25 @@ function isRegisteredFunction(value: unknown): value is RegisteredFunction {
 export class Limits {
   private readonly frames = new AsyncLocalStorage<Frame>();
   /**
-   * CPU time spent outside functions' own code since start: syscalls (convex-test's database work
-   * and this module's checks) and nested calls of a query or mutation, which a deployment also
-   * leaves out of the caller's time (its timer pauses during syscalls).
+   * Time spent outside functions' own code since start (by the clock): syscalls (convex-test's
+   * database work and this module's checks) and nested calls of a query or mutation, which a
+   * deployment also leaves out of the caller's time (its timer pauses during syscalls).
+   *
+   * The clock is read at every syscall, the thread's CPU time only at a run's start and when the
+   * clock says the run may be past its time: on one thread CPU time never runs ahead of the clock,
+   * so the clock rules a run out cheaply, and the CPU time (which a busy machine does not stretch)
+   * decides. Reading the CPU time at every syscall cost more than the syscalls themselves.
    */
-  private systemCpu = 0;
+  private paused = 0;
 
   constructor(private readonly internals: EngineInternals) {
     internals.aroundSyscalls((_op, run) => {
-      const start = cpuMs();
+      const start = performance.now();
       this.checkAlive(start);
       try {
         return run();
       } finally {
-        this.systemCpu += cpuMs() - start;
+        this.paused += performance.now() - start;
       }
     });
     for (const op of ["1.0/get", "1.0/queryStreamNext", "1.0/queryPage"]) {
@@ -324,7 +330,8 @@ export class Limits {
       depth: (parent?.depth ?? 0) + 1,
       parent,
       cpuStart: cpuMs(),
-      systemStart: this.systemCpu,
+      wallStart: performance.now(),
+      pausedStart: this.paused,
       expired: false,
       timeoutMs:
         kind === "action" ? (isNode ? LIMITS.nodeActionTimeoutMs : LIMITS.actionTimeoutMs) : LIMITS.userTimeoutMs,
@@ -356,19 +363,26 @@ export class Limits {
         frame.done = true;
         // The caller's time leaves out a nested query's or mutation's own time, as a syscall's.
         if (kind !== "action" && parent !== undefined && parent.kind !== "action") {
-          this.systemCpu += this.userMs(frame, cpuMs());
+          this.paused += this.ownWallMs(frame, performance.now());
         }
       }
     });
   }
 
-  private userMs(frame: Frame, now: number): number {
-    return now - frame.cpuStart - (this.systemCpu - frame.systemStart);
+  /** The run's own time by the clock (at least its own CPU time). */
+  private ownWallMs(frame: Frame, now: number): number {
+    return now - frame.wallStart - (this.paused - frame.pausedStart);
+  }
+
+  /** Whether the run's own code has taken more than its time: by the clock first, then by CPU time. */
+  private overTime(frame: Frame, now: number): boolean {
+    if (this.ownWallMs(frame, now) <= frame.timeoutMs) return false;
+    return cpuMs() - frame.cpuStart - (this.paused - frame.pausedStart) > frame.timeoutMs;
   }
 
   /** The failure of a query or mutation whose own code has run past the timeout, or null. */
   private timedOut(frame: Frame): DeploymentError | null {
-    if (frame.kind === "action" || this.userMs(frame, cpuMs()) <= frame.timeoutMs) return null;
+    if (frame.kind === "action" || !this.overTime(frame, performance.now())) return null;
     return new DeploymentError(timeoutMessage(frame.timeoutMs), frame.depth);
   }
 
@@ -376,7 +390,7 @@ export class Limits {
   private checkAlive(now: number): void {
     const frame = this.frames.getStore();
     if (frame === undefined || frame.done) return;
-    if (frame.kind !== "action" && this.userMs(frame, now) > frame.timeoutMs) {
+    if (frame.kind !== "action" && this.overTime(frame, now)) {
       throw new Error(timeoutMessage(frame.timeoutMs));
     }
     for (let current: Frame | undefined = frame; current !== undefined; current = current.parent) {

@@ -64,6 +64,8 @@ export class Persistence {
   constructor(
     readonly dataDir: string,
     private readonly warn: (line: string) => void = (line) => console.error(line),
+    /** Flush each commit to the disk before it is acknowledged (see `WriteAheadLog`). */
+    private readonly fsync = false,
   ) {
     this.file = path.join(dataDir, SNAPSHOT_FILE);
     this.idsFile = path.join(dataDir, IDS_FILE);
@@ -181,11 +183,15 @@ export class Persistence {
    * the restore, before it runs anything); folds the log into a snapshot of it from time to time.
    */
   follow(engine: Pick<EngineInternals, "onCommitWrites" | "snapshot">): void {
-    this.log = new WriteAheadLog(this.dataDir, this.lastSeq, (error) =>
-      this.warn(
-        `local Convex server: ${error.message}. Commits are no longer acknowledged; ` +
-          "stop the server, make room or fix the disk, and start it again.",
-      ),
+    this.log = new WriteAheadLog(
+      this.dataDir,
+      this.lastSeq,
+      (error) =>
+        this.warn(
+          `local Convex server: ${error.message}. Commits are no longer acknowledged; ` +
+            "stop the server, make room or fix the disk, and start it again.",
+        ),
+      this.fsync,
     );
     this.take = () => engine.snapshot();
     this.quiet = setTimeout(() => {
@@ -259,7 +265,9 @@ export class Persistence {
 /** One database's data as a map by id, with its counters; what a replay works on. */
 type Replayed = { documents: Map<string, JSONValue>; nextDocId: number; lastCreationTime: number };
 
-function replayable(stored: { documents: JSONValue[]; nextDocId: number; lastCreationTime: number } | undefined): Replayed {
+function replayable(
+  stored: { documents: JSONValue[]; nextDocId: number; lastCreationTime: number } | undefined,
+): Replayed {
   const documents = new Map<string, JSONValue>();
   for (const doc of stored?.documents ?? []) documents.set((doc as { _id: string })._id, doc);
   return { documents, nextDocId: stored?.nextDocId ?? 0, lastCreationTime: stored?.lastCreationTime ?? 0 };

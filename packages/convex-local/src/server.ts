@@ -65,6 +65,11 @@ export type OfflineConvexOptions = {
   /** No banner, no function logs on the console. */
   quiet?: boolean;
   /**
+   * Flush each commit to the disk before acknowledging it, so acknowledged writes survive a machine
+   * crash too; without it they survive the process being killed (the operating system has them).
+   */
+  fsync?: boolean;
+  /**
    * Deployment environment variables set at every start, over those stored (what
    * `npx convex env set` sets); functions read them through `process.env`.
    */
@@ -144,7 +149,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
   const print = !options.quiet;
   const log = print ? (line: string) => console.log(line) : () => {};
 
-  const persistence = new Persistence(dataDir);
+  const persistence = new Persistence(dataDir, undefined, options.fsync === true);
   if (options.reset) persistence.reset();
   const snapshot = persistence.open();
   const store = new CodeStore(dataDir);

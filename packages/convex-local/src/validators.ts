@@ -220,8 +220,13 @@ export function formatValue(value: Value): string {
 export class ValidationFailure extends Error {
   readonly reversedPath: string[] = [];
   constructor(private readonly render: (context: string) => string) {
-    // No message of its own: `message` is rendered from the path collected on the way up.
+    // No message of its own: `message` is rendered from the path collected on the way up. No stack
+    // either: a union tries its members by catching these, and capturing a stack each time cost
+    // more than the check.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super();
+    Error.stackTraceLimit = limit;
   }
   at(segment: string): this {
     this.reversedPath.push(segment);

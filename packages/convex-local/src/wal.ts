@@ -1,7 +1,10 @@
 /**
- * The write-ahead log: every commit's writes, appended to `wal-<n>.log` in the data directory and
- * on disk (written with O_DSYNC) before the commit is acknowledged, as a deployment writes a commit
- * to its persistence before publishing it (convex-backend crates/database/src/committer.rs).
+ * The write-ahead log: every commit's writes, appended to `wal-<n>.log` in the data directory
+ * before the commit is acknowledged, as a deployment writes a commit to its persistence before
+ * publishing it (convex-backend crates/database/src/committer.rs). A write the operating system has
+ * taken survives the process being killed (`kill -9`); with `fsync` each is also flushed to the
+ * disk (O_DSYNC) first, so it survives the machine crashing, at the cost of a flush per
+ * acknowledgement.
  *
  * Commits that arrive while a write is under way go out together in the next one (group commit),
  * so one flush to disk covers every commit that was waiting. Records leave in commit order and a
@@ -201,6 +204,7 @@ export class WriteAheadLog {
     private readonly dataDir: string,
     lastSeq: number,
     private readonly onFailure: (error: Error) => void,
+    private readonly fsync = false,
   ) {
     this.appended = lastSeq;
     this.durableSeq = lastSeq;
@@ -272,7 +276,7 @@ export class WriteAheadLog {
   private begin(file: string): { fd: number; offset: number; allocated: number } {
     const fd = openSync(
       file,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (this.fsync ? constants.O_DSYNC : 0),
       FILE_MODE,
     );
     const header = encodeRecord(HEADER);
