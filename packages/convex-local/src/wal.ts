@@ -31,6 +31,7 @@ import {
   readFileSync,
   rmSync,
   writeSync,
+  writevSync,
   writev,
 } from "node:fs";
 import path from "node:path";
@@ -338,14 +339,27 @@ export class WriteAheadLog {
       this.allocated = allocated;
     }
     this.offset = end;
-    this.writing = true;
-    writeAll(this.fd, frames, position, (error) => {
-      this.writing = false;
-      if (error !== null) return this.fail(error);
+    const written = () => {
       this.bytes += length;
       this.durableSeq = last;
       while (this.waiters.length > 0 && this.waiters[0]!.seq <= last) this.waiters.shift()!.resolve();
       this.pump();
+    };
+    if (!this.fsync) {
+      // Handing the bytes to the operating system takes microseconds: done here, in the commit, so
+      // nothing waits for a round trip through libuv's thread pool.
+      try {
+        writeAllSync(this.fd, frames, position);
+      } catch (error) {
+        return this.fail(error as Error);
+      }
+      return written();
+    }
+    this.writing = true;
+    writeAll(this.fd, frames, position, (error) => {
+      this.writing = false;
+      if (error !== null) return this.fail(error);
+      written();
     });
   }
 
@@ -355,6 +369,27 @@ export class WriteAheadLog {
     for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
     for (const entry of this.queue.splice(0)) if ("rotate" in entry) entry.failed(this.failure);
     this.onFailure(this.failure);
+  }
+}
+
+/** `writevSync` at `position` until every byte is written. */
+function writeAllSync(fd: number, buffers: Buffer[], position: number): void {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    let bytes = writevSync(fd, rest, at);
+    if (bytes === 0) throw new Error("the disk accepted no more bytes");
+    at += bytes;
+    const remaining: Buffer[] = [];
+    for (const buffer of rest) {
+      if (bytes >= buffer.length) {
+        bytes -= buffer.length;
+      } else {
+        remaining.push(bytes > 0 ? buffer.subarray(bytes) : buffer);
+        bytes = 0;
+      }
+    }
+    rest = remaining;
   }
 }
 
