@@ -261,6 +261,13 @@ export type EngineInternals = {
     patch(table: string, id: string, fields: Record<string, JSONValue>): void;
     delete(table: string, id: string): void;
   };
+  /**
+   * Inside a transaction: writes a document into one of the app's tables as a snapshot import
+   * does, keeping the `_id` (in this engine's form, naming `table`) and `_creationTime` it
+   * carries and making them when it has none. Ids made later never repeat an imported one. The
+   * schema is not checked here (the importer checks it, in a deployment's words). Returns the id.
+   */
+  importDocument(table: string, document: Doc): string;
 };
 
 /** convex-test's own id scheme: the table name follows the leading digits. */
@@ -840,6 +847,35 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       insert: (table, value) => db.insert(table, value),
       patch: (table, id, fields) => db.patch(table, id, fields),
       delete: (table, id) => db.delete(table, id),
+    },
+    importDocument: (table, document) => {
+      const writes = db._writes[db._writes.length - 1];
+      if (writes === undefined) throw new Error("importDocument outside of a transaction");
+      let id = document._id;
+      if (typeof id === "string") {
+        const counter = Number(/^[0-9]+/.exec(id)?.[0]);
+        if (tableNameFromId(id) !== table || !Number.isSafeInteger(counter)) {
+          throw new Error(`The id ${id} does not name a document of table ${table}`);
+        }
+        db._nextDocId = Math.max(db._nextDocId, counter + 1);
+      } else {
+        const generate = (db as unknown as { _generateId?: (table: string) => string })._generateId;
+        if (typeof generate !== "function") throw incompatible("missing DatabaseFake._generateId");
+        id = generate.call(db, table);
+      }
+      let creationTime = document._creationTime;
+      if (typeof creationTime !== "number") {
+        // As convex-test's insert: strictly increasing creation times.
+        const now = Date.now();
+        creationTime = now <= db._lastCreationTime ? db._lastCreationTime + 0.001 : now;
+      }
+      db._lastCreationTime = Math.max(db._lastCreationTime, creationTime);
+      // The fields first, then the system fields, as convex-test's insert orders them.
+      const { _id, _creationTime, ...fields } = document;
+      void _id;
+      void _creationTime;
+      writes[id] = { ...fields, _id: id, _creationTime: creationTime };
+      return id;
     },
   };
 }

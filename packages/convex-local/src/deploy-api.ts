@@ -9,11 +9,14 @@
  *   (bodies may be brotli- or gzip-compressed, as the CLI sends pushes)
  * - `POST /api/update_environment_variables` (also under `/api/v1/`), `GET /api/v1/list_environment_variables`
  * - `GET /api/stream_function_logs?cursor=…` and `GET /api/stream_udf_execution?cursor=…` (long polls)
+ * - whatever `routes` adds (snapshot import and export)
  *
  * Every one needs `Authorization: Convex <admin key>`; those whose body carries `adminKey` need it
  * there too. Errors are `{code, message}` with a deployment's status and words.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { AdminAuth } from "./admin";
@@ -42,6 +45,8 @@ export type DeployApiDeps = {
   readBody: (req: IncomingMessage, limit: number) => Promise<Buffer>;
   sendJson: (res: ServerResponse, status: number, body: unknown) => void;
   log: (line: string) => void;
+  /** More routes by path; a path ending in `/` takes every path under it. */
+  routes?: Record<string, Route>;
 };
 
 async function decodedJson(req: IncomingMessage, body: Buffer): Promise<unknown> {
@@ -63,14 +68,24 @@ async function decodedJson(req: IncomingMessage, body: Buffer): Promise<unknown>
   }
 }
 
-type Route = {
+export type Route = {
   method: "GET" | "POST";
   /** Whether the body must carry the admin key too. */
   bodyKey?: boolean;
+  /** The handler takes the body's bytes as they came (a Buffer), not JSON. */
+  raw?: boolean;
   limit?: number;
   prefix?: string;
   handle: (body: unknown, url: URL, req: IncomingMessage) => Promise<unknown>;
 };
+
+/** A route's answer that is not JSON: bytes or a stream, with their headers. */
+export class RawAnswer {
+  constructor(
+    readonly headers: Record<string, string>,
+    readonly body: Buffer | Readable,
+  ) {}
+}
 
 /**
  * Answers the deployment API's routes; resolves false for any other request (left to the
@@ -158,7 +173,11 @@ export function deployApiHandler(deps: DeployApiDeps) {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(deps.version);
       return true;
     }
-    const route = routes[url.pathname];
+    const extra = deps.routes ?? {};
+    const route =
+      routes[url.pathname] ??
+      extra[url.pathname] ??
+      Object.entries(extra).find(([path]) => path.endsWith("/") && url.pathname.startsWith(path))?.[1];
     if (route === undefined) return false;
     try {
       if (req.method !== route.method) {
@@ -171,7 +190,8 @@ export function deployApiHandler(deps: DeployApiDeps) {
       else admin.fromHeader(req.headers.authorization);
       let body: unknown = null;
       if (route.method === "POST") {
-        body = await decodedJson(req, await deps.readBody(req, route.limit ?? MAX_ADMIN_BODY));
+        const bytes = await deps.readBody(req, route.limit ?? MAX_ADMIN_BODY);
+        body = route.raw === true ? bytes : await decodedJson(req, bytes);
         if (route.bodyKey === true) {
           const key = typeof body === "object" && body !== null ? (body as { adminKey?: unknown }).adminKey : undefined;
           if (typeof key !== "string") throw new PushError("BadRequest", "The request body must carry `adminKey`");
@@ -188,8 +208,17 @@ export function deployApiHandler(deps: DeployApiDeps) {
         throw error;
       }
       if (result === null) res.writeHead(200).end();
-      else deps.sendJson(res, 200, result);
+      else if (result instanceof RawAnswer) {
+        res.writeHead(200, result.headers);
+        if (Buffer.isBuffer(result.body)) res.end(result.body);
+        else await pipeline(result.body, res);
+      } else deps.sendJson(res, 200, result);
     } catch (error) {
+      // A download that fails half-way can only be cut off.
+      if (res.headersSent) {
+        res.destroy();
+        return true;
+      }
       if (error instanceof PushError) {
         deps.sendJson(res, error.status, { code: error.code, message: error.message });
       } else if (error instanceof Error && "status" in error && "code" in error) {

@@ -476,6 +476,11 @@ export class Deployment {
     return this.deps.store.active;
   }
 
+  /** The app's schema as the live code enforces it (what imported documents are checked against), or null. */
+  get schema(): DatabaseSchemaJson | null {
+    return this.loaded?.schema ?? null;
+  }
+
   get timings(): PushTimings | null {
     return this.lastTimings;
   }

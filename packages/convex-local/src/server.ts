@@ -30,6 +30,8 @@ import { convexModules } from "./modules";
 import { Persistence } from "./persistence";
 import { OfflineScheduler, type SchedulerClock } from "./scheduler";
 import { SyncSession } from "./session";
+import { SnapshotExports } from "./snapshot-export";
+import { SnapshotImports } from "./snapshot-import";
 import { FileStorage } from "./storage";
 import { registerSourceDir } from "./source-maps";
 
@@ -224,7 +226,28 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
     cloudUrl: url,
     siteUrl,
   });
-  engine.setSystemQueries((udfPath, args) => deployment.systemQuery(udfPath, args));
+  // `npx convex import` and `npx convex export`: their state lives in `_snapshot_imports` and `_exports`.
+  const snapshotImports = new SnapshotImports({
+    engine,
+    files,
+    schema: () => deployment.schema,
+    log: (line) => console.error(line),
+  });
+  const snapshotExports = new SnapshotExports({
+    engine,
+    files,
+    dataDir,
+    instanceName,
+    log: (line) => console.error(line),
+  });
+  await snapshotImports.open();
+  await snapshotExports.open();
+  engine.setSystemQueries(
+    (udfPath, args) =>
+      deployment.systemQuery(udfPath, args) ??
+      snapshotImports.systemQuery(udfPath, args) ??
+      snapshotExports.systemQuery(udfPath),
+  );
 
   let authProblem: string | undefined;
   if (convexDir !== undefined) {
@@ -305,6 +328,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
       siteUrl: () => siteUrl,
       version,
       log: (line: string) => console.error(line),
+      routes: { ...snapshotImports.routes(), ...snapshotExports.routes() },
     },
   };
   const serveSite = siteHandler(deps);
@@ -364,6 +388,7 @@ export async function startOfflineConvex(options: OfflineConvexOptions = {}): Pr
       ),
     );
     wss.close();
+    await Promise.all([snapshotImports.close(), snapshotExports.close()]);
     closed = true;
     await persistence.close();
     uninstallCapture();

@@ -17,7 +17,16 @@
  * removed, and so are rows without a file (a delete the last run did not save).
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { chmodSync, createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
@@ -372,6 +381,66 @@ export class FileStorage {
         this.served.set(uuid, { ...storedFile(row), id });
       }
     }
+  }
+
+  // ——— snapshot export and import ———
+
+  /** A committed file's bytes and uuid, for a snapshot export (read now, so a later delete cannot take them). */
+  readCommitted(id: string): { uuid: string; bytes: Buffer } | null {
+    const uuid = this.uuids.get(id);
+    if (uuid === undefined) return null;
+    try {
+      return { uuid, bytes: readFileSync(this.fileOf(id, uuid)) };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Writes an imported file's bytes beside the stored ones, until `adoptImported` or `discardStaged`. */
+  async stage(bytes: Buffer): Promise<string> {
+    const staged = this.temporaryFile();
+    await writeFileOnce(staged, bytes);
+    return staged;
+  }
+
+  async discardStaged(staged: string[]): Promise<void> {
+    await Promise.all(staged.map((file) => rm(file, { force: true })));
+  }
+
+  /**
+   * Inside the importing transaction, once it wrote these files' `_storage` rows: the staged bytes
+   * become the rows' files, under the uuid the snapshot gave (so their URLs stay) unless another
+   * file has it. Returns what to run once the transaction committed: a file whose row was
+   * replaced under another uuid goes, and each adopted file is served with its new metadata.
+   */
+  adoptImported(files: { id: string; uuid: string | undefined; staged: string }[]): () => void {
+    const replaced: [string, string][] = [];
+    const taken = new Set<string>();
+    const adopted: [string, string][] = [];
+    for (const { id, uuid: wanted, staged } of files) {
+      const holder = wanted === undefined ? undefined : this.served.get(wanted.toLowerCase());
+      const uuid =
+        wanted !== undefined && UUID.test(wanted) && (holder === undefined || holder.id === id) && !taken.has(wanted)
+          ? wanted.toLowerCase()
+          : randomUUID();
+      taken.add(uuid);
+      const previous = this.uuids.get(id);
+      if (previous !== undefined && previous !== uuid) replaced.push([id, previous]);
+      renameSync(staged, this.fileOf(id, uuid));
+      this.uuids.set(id, uuid);
+      adopted.push([id, uuid]);
+    }
+    return () => {
+      for (const [id, uuid] of replaced) {
+        this.served.delete(uuid);
+        rmSync(this.fileOf(id, uuid), { force: true });
+      }
+      const rows = new Map(this.engine.internals.committedDocuments("_storage").map((doc) => [String(doc._id), doc]));
+      for (const [id, uuid] of adopted) {
+        const row = rows.get(id);
+        if (row !== undefined && this.uuids.get(id) === uuid) this.served.set(uuid, { ...storedFile(row), id });
+      }
+    };
   }
 
   /** Registers the files whose row exists, removes the others; the rows that have no file. */
