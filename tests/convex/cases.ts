@@ -20,6 +20,7 @@ export type FunctionCase = {
 };
 
 const page = { paginationOpts: { numItems: 10, cursor: null } };
+const PRESENCE_SESSION = "tab-0123456789abcdef";
 
 // Shorthands keep the table readable: each row is one line of expectations.
 const row = (
@@ -76,4 +77,14 @@ export const FUNCTION_CASES: Record<string, FunctionCase> = {
     expect: row(U, N, F, F, "ok", "ok"),
   },
   "tasks:remove": { args: (w) => ({ id: w.a.taskIds[0] }), expect: row(U, N, F, F, "ok", "ok") },
+  // Being on a board needs read access only: every member, whatever the role.
+  "presence:heartbeat": {
+    args: (w) => ({ projectId: w.a.projectId, sessionId: PRESENCE_SESSION }),
+    expect: row(U, N, "ok", "ok", "ok", "ok"),
+  },
+  "presence:disconnect": {
+    args: (w) => ({ projectId: w.a.projectId, sessionId: PRESENCE_SESSION }),
+    expect: row(U, N, "ok", "ok", "ok", "ok"),
+  },
+  "presence:list": { args: (w) => ({ projectId: w.a.projectId }), expect: row(U, N, "ok", "ok", "ok", "ok") },
 };

@@ -20,4 +20,5 @@ export const QUERY_ARGS: Record<string, (world: BulkWorld) => Record<string, unk
   "tasks:listByStatus": (w) => ({ projectId: w.target.projectId, status: "todo", ...page }),
   "tasks:assignedToMe": () => page,
   "tasks:get": (w) => ({ id: w.target.taskIds[0] }),
+  "presence:list": (w) => ({ projectId: w.target.projectId }),
 };
