@@ -17,6 +17,8 @@ import { STATUS_LABELS, TASK_STATUSES } from "@/lib/format";
 import { routes } from "@/lib/routes";
 import type { ProjectView } from "@/lib/types";
 
+import { ProjectViewers } from "./project-viewers";
+
 /** Each section is undefined while its query loads; the rest of the page renders meanwhile. */
 export type DashboardData = {
   org: CurrentOrg | undefined;
@@ -126,7 +128,15 @@ function RowsSkeleton({ rows, className = "h-10" }: { rows: number; className?: 
   );
 }
 
-function ProjectsSection({ projects, canManage }: { projects: DashboardData["projects"]; canManage: boolean }) {
+function ProjectsSection({
+  projects,
+  canManage,
+  live,
+}: {
+  projects: DashboardData["projects"];
+  canManage: boolean;
+  live: boolean;
+}) {
   return (
     <SectionCard
       title="Projects"
@@ -157,12 +167,15 @@ function ProjectsSection({ projects, canManage }: { projects: DashboardData["pro
         <ul className="divide-y" data-testid="dashboard-projects">
           {projects.page.map((project: ProjectView) => (
             <li key={project._id} className="py-3 first:pt-0 last:pb-0">
-              <Link
-                href={routes.project(project._id)}
-                className="mb-2 block truncate font-medium underline-offset-4 hover:text-foreground/80 hover:underline"
-              >
-                {project.name}
-              </Link>
+              <div className="mb-2 flex min-h-6 items-center justify-between gap-3">
+                <Link
+                  href={routes.project(project._id)}
+                  className="min-w-0 truncate font-medium underline-offset-4 hover:text-foreground/80 hover:underline"
+                >
+                  {project.name}
+                </Link>
+                {live ? <ProjectViewers projectId={project._id} /> : null}
+              </div>
               <CountsBar counts={project.counts} />
             </li>
           ))}
@@ -240,7 +253,8 @@ function ActivitySection({ activity }: { activity: DashboardData["activity"] }) 
   );
 }
 
-export function DashboardView({ data }: { data: DashboardData }) {
+/** `live`: Convex has accepted the token here, so the rows can subscribe to who is on each board. */
+export function DashboardView({ data, live = false }: { data: DashboardData; live?: boolean }) {
   const canManage = data.org?.permissions.includes("org:projects:manage") ?? false;
   return (
     <div data-testid="dashboard" aria-busy={data.counts === undefined || data.projects === undefined}>
@@ -251,7 +265,7 @@ export function DashboardView({ data }: { data: DashboardData }) {
       <div className="flex flex-col gap-6">
         <CountsRow counts={data.counts} />
         <div className="grid gap-6 lg:grid-cols-2">
-          <ProjectsSection projects={data.projects} canManage={canManage} />
+          <ProjectsSection projects={data.projects} canManage={canManage} live={live} />
           <AssignedSection assigned={data.assigned} />
         </div>
         <ActivitySection activity={data.activity} />

@@ -33,6 +33,7 @@ function LiveDashboard() {
   const { org } = useWorkspace();
   return (
     <DashboardView
+      live
       data={{
         org,
         counts: useQuery(api.dashboard.counts),
@@ -49,6 +50,7 @@ function PreloadedLiveDashboard({ preloaded }: { preloaded: PreloadedDashboard }
   const { org } = useWorkspace();
   return (
     <DashboardView
+      live
       data={{
         org,
         counts: usePreloadedQuery(preloaded.counts),

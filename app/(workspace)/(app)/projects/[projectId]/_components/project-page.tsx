@@ -21,6 +21,7 @@ import { routes } from "@/lib/routes";
 import { ProjectActions } from "../../_components/project-actions";
 import { Board } from "./board";
 import { ColumnSkeleton } from "./board-column";
+import { OnThisBoard } from "./on-this-board";
 
 /** Members offered as assignees; a larger organization can still assign anyone already on a task. */
 const MEMBERS_PAGE = 100;
@@ -94,16 +95,19 @@ function Project({ projectId }: { projectId: Id<"projects"> }) {
         title={project.name}
         description={`${plural(total, "task")} · ${project.counts.done.toLocaleString("en")} done`}
         actions={
-          can("org:projects:manage") ? (
-            <ProjectActions
-              project={project}
-              variant="button"
-              onDelete={() => {
-                setDeleted(true);
-                router.replace(routes.projects);
-              }}
-            />
-          ) : null
+          <>
+            <OnThisBoard projectId={project._id} />
+            {can("org:projects:manage") ? (
+              <ProjectActions
+                project={project}
+                variant="button"
+                onDelete={() => {
+                  setDeleted(true);
+                  router.replace(routes.projects);
+                }}
+              />
+            ) : null}
+          </>
         }
       />
       {archived ? (
