@@ -44,10 +44,12 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: "node --import tsx offline/cli.ts --reset --quiet --data-dir .offline/e2e",
+      // Pushed with the Convex CLI, as a deployment gets it: only a push brings the Convex components
+      // (convex.config.ts) the functions call; loading convex/ from disk serves the app's own modules.
+      command: "node --import tsx offline/cli.ts --reset --quiet --push --data-dir .offline/e2e",
       url: "http://127.0.0.1:3210/version",
       reuseExistingServer: false,
-      timeout: 60_000,
+      timeout: 120_000,
       stdout: "ignore",
       stderr: "pipe",
     },
