@@ -20,6 +20,7 @@ import {
   resolveTenant,
 } from "./model/auth/tenant";
 import { appError } from "./model/errors";
+import { spendWrite } from "./model/rateLimits";
 
 /** Extra options every org builder accepts: the permission the function needs beyond membership. */
 type PermissionOption = { permission?: Permission };
@@ -72,7 +73,8 @@ export const orgQuery = customQuery(rawQuery, {
 /**
  * A mutation inside the caller's active organization. Provisions user, organization and membership
  * from the verified token when no webhook has yet, so `ctx.tenant` is always set. Pass
- * `permission` to require one.
+ * `permission` to require one. Each call spends one of the caller's writes in the organization
+ * (RATE_LIMITED past the limit; see model/rateLimits.ts).
  */
 export const orgMutation = customMutation(rawMutation, {
   args: {},
@@ -80,6 +82,7 @@ export const orgMutation = customMutation(rawMutation, {
     const claims = await requireClaims(ctx.auth);
     const tenant = await ensureTenant(ctx, claims);
     if (extra.permission !== undefined) requirePermission(tenant, extra.permission);
+    await spendWrite(ctx, tenant);
     return { ctx: { tenant }, args: {} };
   },
 });

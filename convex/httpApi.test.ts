@@ -83,9 +83,16 @@ describe("HTTP API matrix", () => {
 
   it("agrees with the public function each route calls (tests/convex/cases.ts)", () => {
     const statusOf = (outcome: Outcome, success: number) =>
-      ({ ok: success, null: 404, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, INVALID: 400, CONFLICT: 409 })[
-        outcome
-      ];
+      ({
+        ok: success,
+        null: 404,
+        UNAUTHENTICATED: 401,
+        FORBIDDEN: 403,
+        NOT_FOUND: 404,
+        INVALID: 400,
+        CONFLICT: 409,
+        RATE_LIMITED: 429,
+      })[outcome];
     const asFunctionCaller: Record<ApiCallerName, CallerName> = {
       noToken: "signedOut",
       outsider: "outsider",

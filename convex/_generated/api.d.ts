@@ -35,6 +35,7 @@ import type * as model_organizations from "../model/organizations.js";
 import type * as model_pagination from "../model/pagination.js";
 import type * as model_presence from "../model/presence.js";
 import type * as model_projects from "../model/projects.js";
+import type * as model_rateLimits from "../model/rateLimits.js";
 import type * as model_tables from "../model/tables.js";
 import type * as model_tasks from "../model/tasks.js";
 import type * as model_text from "../model/text.js";
@@ -80,6 +81,7 @@ declare const fullApi: ApiFromModules<{
   "model/pagination": typeof model_pagination;
   "model/presence": typeof model_presence;
   "model/projects": typeof model_projects;
+  "model/rateLimits": typeof model_rateLimits;
   "model/tables": typeof model_tables;
   "model/tasks": typeof model_tasks;
   "model/text": typeof model_text;

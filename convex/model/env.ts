@@ -63,3 +63,81 @@ export function apiCorsOrigins(): CorsOrigins {
   }
   return result;
 }
+
+/** A rate limit as a deployment variable sets it: at most `count` per period, or none (`"off"`). */
+export type RateLimitSetting = { count: number; periodMs: number; period: RatePeriod } | null;
+
+export type RatePeriod = "second" | "minute" | "hour" | "day";
+
+const PERIOD_MS: Record<RatePeriod, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+const PERIOD_NAMES: Record<string, RatePeriod> = {
+  s: "second",
+  sec: "second",
+  second: "second",
+  m: "minute",
+  min: "minute",
+  minute: "minute",
+  h: "hour",
+  hr: "hour",
+  hour: "hour",
+  d: "day",
+  day: "day",
+};
+
+/** The largest count a limit may name; more is no limit in practice and likely a typo. */
+export const MAX_RATE_COUNT = 1_000_000;
+
+/** What a rate-limit variable accepts, for its error message and the docs. */
+export const RATE_LIMIT_FORMAT =
+  '"<count>/<period>" with a period of second, minute, hour or day (e.g. "120/minute"), a whole number ' +
+  '(per minute), or "off"';
+
+/** `120/minute`, `5/second`, `off`: how a setting reads back in messages. */
+export function formatRateLimit(setting: RateLimitSetting): string {
+  return setting === null ? "off" : `${setting.count}/${setting.period}`;
+}
+
+/**
+ * Reads a rate-limit variable's value: `"<count>/<period>"` (`120/minute`, `10/s`, `5000/hour`), a
+ * whole number (per minute), or `off`. Unset or empty gives `fallback`. A value it cannot read gives
+ * the problem, naming the variable, the accepted format and the command to fix it.
+ */
+export function parseRateLimit(
+  variable: string,
+  raw: string | undefined,
+  fallback: RateLimitSetting,
+): { ok: true; setting: RateLimitSetting } | { ok: false; problem: ConfigProblem } {
+  const value = (raw ?? "").trim().toLowerCase();
+  if (value === "") return { ok: true, setting: fallback };
+  if (value === "off") return { ok: true, setting: null };
+  const match = /^(\d+)\s*(?:\/\s*([a-z]+))?$/.exec(value);
+  const unit = match?.[2] === undefined ? "minute" : match[2].replace(/(..)s$/, "$1");
+  const period = Object.hasOwn(PERIOD_NAMES, unit) ? PERIOD_NAMES[unit] : undefined;
+  const count = match === null ? NaN : Number(match[1]);
+  if (period === undefined || !Number.isSafeInteger(count) || count < 1 || count > MAX_RATE_COUNT) {
+    return {
+      ok: false,
+      problem: {
+        variable,
+        message:
+          `${variable} is ${JSON.stringify(raw)}, which is not a rate limit. Use ${RATE_LIMIT_FORMAT}, with a count ` +
+          `from 1 to ${MAX_RATE_COUNT}; the default (${formatRateLimit(fallback)}) applies until then. ` +
+          `Fix it with \`npx convex env set ${variable} ${formatRateLimit(fallback)}\`.`,
+      },
+    };
+  }
+  return { ok: true, setting: { count, periodMs: PERIOD_MS[period], period } };
+}
+
+/**
+ * A rate-limit variable of the deployment, read per call like API_CORS_ORIGINS so `npx convex env
+ * set` applies at once. A value it cannot read is logged and the default applies: a typo neither
+ * lifts the limit nor refuses every request.
+ */
+export function rateLimitFromEnv(variable: string, fallback: RateLimitSetting): RateLimitSetting {
+  const parsed = parseRateLimit(variable, process.env[variable], fallback);
+  if (parsed.ok) return parsed.setting;
+  console.error(parsed.problem.message);
+  return fallback;
+}

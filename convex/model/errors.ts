@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  RATE_LIMITED: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -21,7 +22,35 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 export type AppErrorData = { code: ErrorCode; message: string };
 
+/** A rate limit's refusal also says when to try again (the HTTP API sends it as `Retry-After`). */
+export type RateLimitedErrorData = { code: "RATE_LIMITED"; message: string; retryAfterMs: number };
+
 /** An expected failure: the client reads `error.data.code` and shows `error.data.message`. */
 export function appError(code: ErrorCode, message: string): ConvexError<AppErrorData> {
   return new ConvexError({ code, message });
+}
+
+/** Whole milliseconds to wait, at least 1 (the limiter's floating-point noise dropped). */
+export function retryAfterWholeMs(retryAfterMs: number): number {
+  return Math.max(1, Math.round(retryAfterMs));
+}
+
+/** Whole seconds to wait, rounded up, as `Retry-After` and the messages say it. */
+export function retryAfterSeconds(retryAfterMs: number): number {
+  return Math.ceil(retryAfterWholeMs(retryAfterMs) / 1000);
+}
+
+/** "1 second", "12 seconds". */
+export function secondsText(retryAfterMs: number): string {
+  const seconds = retryAfterSeconds(retryAfterMs);
+  return seconds === 1 ? "1 second" : `${seconds} seconds`;
+}
+
+/** A write refused by the per-user rate limit, with the message the web app shows as it is. */
+export function rateLimitedError(retryAfterMs: number): ConvexError<RateLimitedErrorData> {
+  return new ConvexError({
+    code: "RATE_LIMITED",
+    message: `You're doing that too often. Try again in ${secondsText(retryAfterMs)}.`,
+    retryAfterMs: retryAfterWholeMs(retryAfterMs),
+  });
 }

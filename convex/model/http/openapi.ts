@@ -10,7 +10,9 @@ import { DEFAULT_PAGE_SIZE, MAX_BODY_BYTES, STATUS_OF_CODE, type ApiErrorCode, t
 
 type Operation = Record<string, unknown>;
 
-const ERROR_RESPONSES: Partial<Record<ApiErrorCode, { name: string; description: string }>> = {
+type ErrorResponse = { name: string; description: string; headers?: Record<string, unknown> };
+
+const ERROR_RESPONSES: Partial<Record<ApiErrorCode, ErrorResponse>> = {
   INVALID: { name: "Invalid", description: "Invalid parameters or body; `error.message` says which and why." },
   UNAUTHENTICATED: { name: "Unauthenticated", description: "No bearer token, or one that is invalid or expired." },
   FORBIDDEN: {
@@ -26,12 +28,26 @@ const ERROR_RESPONSES: Partial<Record<ApiErrorCode, { name: string; description:
   CONFLICT: { name: "Conflict", description: "The record cannot change in its current state (an archived project)." },
   PAYLOAD_TOO_LARGE: { name: "PayloadTooLarge", description: `The body is larger than ${MAX_BODY_BYTES} bytes.` },
   UNSUPPORTED_MEDIA_TYPE: { name: "UnsupportedMediaType", description: "The body is not sent as application/json." },
+  RATE_LIMITED: {
+    name: "RateLimited",
+    description:
+      "Too many requests with this token (its session) or for its organization, or too many writes by the caller; " +
+      "nothing was done. Wait `Retry-After` seconds before trying again. The limits are the deployment's " +
+      "(RATE_LIMIT_API_PER_TOKEN, RATE_LIMIT_API_PER_ORG, RATE_LIMIT_WRITES_PER_USER).",
+    headers: {
+      "Retry-After": {
+        description: "Whole seconds (rounded up) until the request can succeed.",
+        required: true,
+        schema: { type: "integer", minimum: 1 },
+      },
+    },
+  },
 };
 
 /** The error statuses a route can answer, by what it takes and does. */
 export function errorCodesOf(route: Route): ApiErrorCode[] {
   const codes: ApiErrorCode[] = ["INVALID"];
-  if (route.public !== true) codes.push("UNAUTHENTICATED", "FORBIDDEN");
+  if (route.public !== true) codes.push("UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED");
   if (route.params !== undefined) codes.push("NOT_FOUND");
   if (route.conflicts === true) codes.push("CONFLICT");
   if (route.body !== undefined) codes.push("PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE");
@@ -186,9 +202,13 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): Recor
       schemas[route.success.schema.name] = jsonSchemaOf(route.success.schema.validator);
   }
   const responses = Object.fromEntries(
-    Object.values(ERROR_RESPONSES).map(({ name, description }) => [
+    Object.values(ERROR_RESPONSES).map(({ name, description, headers }) => [
       name,
-      { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+      {
+        description,
+        ...(headers !== undefined && { headers }),
+        content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+      },
     ]),
   );
   return {
@@ -199,7 +219,8 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): Recor
       description:
         "Projects, tasks and the activity feed of the caller's active Clerk organization, with the same rules as " +
         "the web app. Authenticate with the Clerk session token the web app sends to Convex: " +
-        '`Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message" } }`.',
+        '`Authorization: Bearer <token>`. Errors are `{ "error": { "code", "message" } }`. Requests are limited ' +
+        "per token and per organization, and writes per user: past a limit the answer is 429 with `Retry-After`.",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearerAuth: [] }],

@@ -13,8 +13,9 @@ import { isPendingSession } from "../auth/claims";
 import type { Permission } from "../auth/permissions";
 import { PENDING_SESSION_MESSAGE } from "../auth/tenant";
 import { apiCorsOrigins } from "../env";
-import { ERROR_STATUS, isErrorCode, type ErrorCode } from "../errors";
+import { ERROR_STATUS, isErrorCode, retryAfterSeconds, type ErrorCode } from "../errors";
 import { MAX_PAGE_SIZE } from "../pagination";
+import { apiLimitMessage } from "../rateLimits";
 import { readBodyUpTo } from "./body";
 import { checkJson, type IdRef } from "./json";
 
@@ -205,16 +206,24 @@ function errorResponse(code: ApiErrorCode, message: string, headers: Record<stri
   return jsonResponse(status, { error: { code, message } }, { ...headers, ...challenge });
 }
 
-function appErrorData(error: unknown): { code: ErrorCode; message: string } | null {
+/** `Retry-After` in whole seconds, rounded up. */
+function retryAfterHeader(retryAfterMs: number): Record<string, string> {
+  return { "retry-after": String(retryAfterSeconds(retryAfterMs)) };
+}
+
+/** A function's refusal: its code and message, and for RATE_LIMITED the `Retry-After` header. */
+function appErrorData(error: unknown): { code: ErrorCode; message: string; headers: Record<string, string> } | null {
   if (!(error instanceof ConvexError)) return null;
-  const data = error.data as { code?: unknown; message?: unknown } | null;
+  const data = error.data as { code?: unknown; message?: unknown; retryAfterMs?: unknown } | null;
   if (typeof data !== "object" || data === null) return null;
   if (!isErrorCode(data.code) || typeof data.message !== "string") return null;
-  return { code: data.code, message: data.message };
+  const headers =
+    data.code === "RATE_LIMITED" && typeof data.retryAfterMs === "number" ? retryAfterHeader(data.retryAfterMs) : {};
+  return { code: data.code, message: data.message, headers };
 }
 
 const CORS_ALLOWED_HEADERS = "Authorization, Content-Type";
-const CORS_EXPOSED_HEADERS = "Location, WWW-Authenticate";
+const CORS_EXPOSED_HEADERS = "Location, Retry-After, WWW-Authenticate";
 
 /** CORS headers for the request's Origin: set only for origins API_CORS_ORIGINS lists. */
 function corsHeaders(request: Request): { allowed: boolean; headers: Record<string, string> } {
@@ -269,6 +278,12 @@ async function requireIdentity(ctx: ActionCtx, request: Request): Promise<void> 
       "www-authenticate": 'Bearer error="invalid_token"',
     },
   );
+}
+
+/** Spends one request of the caller's token and organization limits, or refuses with 429 and `Retry-After`. */
+async function spendRateLimits(ctx: ActionCtx): Promise<void> {
+  const verdict = await ctx.runMutation(internal.httpApi.spendRateLimits, {});
+  if (!verdict.ok) throw new ApiError("RATE_LIMITED", apiLimitMessage(verdict), retryAfterHeader(verdict.retryAfterMs));
 }
 
 function parseQuery(route: Route, url: URL): { query: Record<string, string>; page: PageRequest } {
@@ -388,7 +403,10 @@ export async function serveApi(ctx: ActionCtx, request: Request, routes: readonl
       );
     }
     const { route } = match;
-    if (route.public !== true) await requireIdentity(ctx, request);
+    if (route.public !== true) {
+      await requireIdentity(ctx, request);
+      await spendRateLimits(ctx);
+    }
     const { query, page } = parseQuery(route, url);
     hadCursor = page.cursor !== null;
     const bodyIds: IdRef[] = [];
@@ -407,7 +425,7 @@ export async function serveApi(ctx: ActionCtx, request: Request, routes: readonl
     if (error instanceof ApiError)
       return errorResponse(error.code, error.message, { ...cors.headers, ...error.headers });
     const data = appErrorData(error);
-    if (data !== null) return errorResponse(data.code, data.message, cors.headers);
+    if (data !== null) return errorResponse(data.code, data.message, { ...cors.headers, ...data.headers });
     if (hadCursor) {
       // Convex refuses a cursor that was tampered with before our code sees it; that is the caller's mistake.
       return errorResponse("INVALID", "The cursor is not valid for this list. Start again without one.", cors.headers);

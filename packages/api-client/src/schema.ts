@@ -255,6 +255,7 @@ export interface components {
           | "CONFLICT"
           | "PAYLOAD_TOO_LARGE"
           | "UNSUPPORTED_MEDIA_TYPE"
+          | "RATE_LIMITED"
           | "INTERNAL";
         /** @description A sentence a person can act on. */
         message: string;
@@ -411,6 +412,17 @@ export interface components {
         "application/json": components["schemas"]["Error"];
       };
     };
+    /** @description Too many requests with this token (its session) or for its organization, or too many writes by the caller; nothing was done. Wait `Retry-After` seconds before trying again. The limits are the deployment's (RATE_LIMIT_API_PER_TOKEN, RATE_LIMIT_API_PER_ORG, RATE_LIMIT_WRITES_PER_USER). */
+    RateLimited: {
+      headers: {
+        /** @description Whole seconds (rounded up) until the request can succeed. */
+        "Retry-After": number;
+        [name: string]: unknown;
+      };
+      content: {
+        "application/json": components["schemas"]["Error"];
+      };
+    };
   };
   parameters: never;
   requestBodies: never;
@@ -440,6 +452,7 @@ export interface operations {
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      429: components["responses"]["RateLimited"];
     };
   };
   listProjects: {
@@ -474,6 +487,7 @@ export interface operations {
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      429: components["responses"]["RateLimited"];
     };
   };
   createProject: {
@@ -513,6 +527,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   getProject: {
@@ -540,6 +555,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   deleteProject: {
@@ -565,6 +581,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   renameProject: {
@@ -606,6 +623,7 @@ export interface operations {
       404: components["responses"]["NotFound"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   archiveProject: {
@@ -633,6 +651,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   unarchiveProject: {
@@ -660,6 +679,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   listProjectTasks: {
@@ -698,6 +718,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   createTask: {
@@ -753,6 +774,7 @@ export interface operations {
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   getTask: {
@@ -780,6 +802,7 @@ export interface operations {
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
+      429: components["responses"]["RateLimited"];
     };
   };
   deleteTask: {
@@ -806,6 +829,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      429: components["responses"]["RateLimited"];
     };
   };
   updateTask: {
@@ -851,6 +875,7 @@ export interface operations {
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   moveTask: {
@@ -898,6 +923,7 @@ export interface operations {
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   assignTask: {
@@ -940,6 +966,7 @@ export interface operations {
       409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       415: components["responses"]["UnsupportedMediaType"];
+      429: components["responses"]["RateLimited"];
     };
   };
   listActivity: {
@@ -972,6 +999,7 @@ export interface operations {
       400: components["responses"]["Invalid"];
       401: components["responses"]["Unauthenticated"];
       403: components["responses"]["Forbidden"];
+      429: components["responses"]["RateLimited"];
     };
   };
   getOpenApiDocument: {
