@@ -51,6 +51,7 @@ import {
   type DeploymentScope,
 } from "./deployment-env";
 import type { Engine, EngineCode, Modules } from "./engine";
+import { loadDirectoryDefinitions } from "./directory-components";
 import type { OfflineScheduler } from "./scheduler";
 import { SourceMaps } from "./source-maps";
 import { checkValue, ValidationFailure } from "./validators";
@@ -507,9 +508,15 @@ export class Deployment {
     const engineModules: Modules = {};
     let schema: DatabaseSchemaJson | null = null;
     let schemaObject: SchemaLike | null = null;
+    const { definition, definitions, instances } = await this.loadDirectoryComponents(dir, maps);
+    // A component's folder inside the functions directory holds its modules, not the app's.
+    const componentFolders = [...definitions.keys()]
+      .filter((definitionPath) => !definitionPath.startsWith("../"))
+      .map((definitionPath) => `${definitionPath}/`);
     for (const [key, load] of Object.entries(modules)) {
       const modulePath = key.replace(/^\.\//, "").replace(/\.[^./]+$/, ".js");
       if (modulePath.startsWith("_generated/")) continue;
+      if (componentFolders.some((folder) => modulePath.startsWith(folder))) continue;
       let namespace: Record<string, unknown>;
       try {
         namespace = (await this.deps.scope.run(load)) as Record<string, unknown>;
@@ -539,23 +546,99 @@ export class Deployment {
     this.loaded = {
       version: "directory",
       maps,
-      engineCode: { modules: engineModules, schema: schemaObject },
+      engineCode: {
+        modules: engineModules,
+        schema: schemaObject,
+        components: instances.map(({ componentPath, definitionPath }) => ({
+          path: componentPath,
+          modules: definitions.get(definitionPath)!.modules,
+          schema: definitions.get(definitionPath)!.schemaObject,
+        })),
+      },
       analysis: Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b))),
       schema,
-      definition: {
+      definition,
+      authInfo: [],
+      hasAuthConfig: false,
+      definitions,
+      instances,
+    };
+    return this.loaded.engineCode;
+  }
+
+  /**
+   * The components a functions directory's `convex.config` uses (none without one), imported from
+   * disk and analyzed like a push's: each definition's modules and schema, and every instance.
+   */
+  private async loadDirectoryComponents(
+    dir: string,
+    maps: SourceMaps,
+  ): Promise<{
+    definition: DefinitionMetadata;
+    definitions: Map<string, LoadedDefinition>;
+    instances: ComponentInstance[];
+  }> {
+    const load = async (file: string, label: string) => {
+      try {
+        return (await this.deps.scope.run(() => import(pathToFileURL(file).href))) as Record<string, unknown>;
+      } catch (error) {
+        throw new PushError("InvalidModules", `Failed to analyze ${label}: ${describeJsError(error)}`);
+      }
+    };
+    let found;
+    try {
+      found = await loadDirectoryDefinitions(dir, (file) => load(file, path.relative(dir, file)));
+    } catch (error) {
+      if (error instanceof PushError) throw error;
+      throw new PushError("InvalidModules", `Failed to analyze convex.config.ts: ${describeJsError(error)}`);
+    }
+    const definitions = new Map<string, LoadedDefinition>();
+    if (found === null) {
+      const definition: DefinitionMetadata = {
         path: "",
         definitionType: { type: "app" },
         childComponents: [],
         httpMounts: {},
         httpPrefix: null,
         exports: { type: "branch", branch: [] },
-      },
-      authInfo: [],
-      hasAuthConfig: false,
-      definitions: new Map(),
-      instances: [],
-    };
-    return this.loaded.engineCode;
+      };
+      return { definition, definitions, instances: [] };
+    }
+    for (const component of found.components) {
+      const label = (modulePath: string) => `${component.definitionPath}/${modulePath}`;
+      let schema: DatabaseSchemaJson | null = null;
+      let schemaObject: SchemaLike | null = null;
+      if (component.schemaPath !== null) {
+        const namespace = await load(path.join(component.dir, component.schemaPath), label(component.schemaPath));
+        const exported = namespace.default as (SchemaLike & { export?: () => string }) | undefined;
+        if (typeof exported?.export !== "function") {
+          throw new PushError(
+            "InvalidSchema",
+            `The default export of ${label("schema.ts")} must be \`defineSchema(...)\`.`,
+          );
+        }
+        schema = parseSchema(this.deps.scope.run(() => exported.export!()));
+        schemaObject = exported;
+      }
+      const analysis: Record<string, AnalyzedModule> = {};
+      const modules: Modules = {};
+      for (const file of component.modulePaths) {
+        const relative = file.replace(/\.[^./]+$/, ".js");
+        const namespace = await load(path.join(component.dir, file), label(file));
+        analysis[relative] = analyzeModule(relative, namespace, maps);
+        modules[`./${relative}`] = () => Promise.resolve(namespace);
+      }
+      definitions.set(component.definitionPath, {
+        definitionPath: component.definitionPath,
+        metadata: parseDefinition(component.definition, component.definitionPath),
+        analysis: Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b))),
+        schema,
+        schemaObject,
+        modules,
+      });
+    }
+    const definition = parseDefinition(found.app, "");
+    return { definition, definitions, instances: instantiate(definition, definitions) };
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
