@@ -17,6 +17,8 @@ export type BenchStack = {
   idp: BenchIdp;
   /** The key's file, for a Next.js server that signs people in through the provider. */
   apiKeyFile: string;
+  /** Sets deployment variables as `npx convex env set` does (null removes one). */
+  setEnv: (changes: Record<string, string | null>) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -55,6 +57,16 @@ export async function startStack(prefix: string, options: { defaultPorts?: boole
     siteUrl: `http://127.0.0.1:${sitePort}`,
     idp: { url: `http://127.0.0.1:${idpPort}`, key: readFileSync(apiKeyFile, "utf8").trim() },
     apiKeyFile,
+    setEnv: async (changes) => {
+      const adminKey = readFileSync(path.join(dataDir, "convex", "admin_key"), "utf8").trim();
+      const url = `http://127.0.0.1:${port}/api/update_environment_variables`;
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Convex ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ changes: Object.entries(changes).map(([name, value]) => ({ name, value })) }),
+      });
+      if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+    },
     stop: async () => {
       process.off("exit", killOnExit);
       if (child.exitCode !== null) return rmSync(dataDir, { recursive: true, force: true });
