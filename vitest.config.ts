@@ -25,8 +25,10 @@ export default defineConfig({
       "services/*/test/**/*.test.ts",
     ],
     environment: "edge-runtime",
-    // The workspace packages ship TypeScript sources: transform them like the app's own files.
-    server: { deps: { inline: ["convex-test", /@tenant-workspace\//] } },
+    // The workspace packages ship TypeScript sources: transform them like the app's own files. Convex's
+    // components ship code for bundlers (imports without extensions), which the offline stack loads
+    // from disk when it runs in a test: transform them too, as the CLI's bundler and tsx resolve them.
+    server: { deps: { inline: ["convex-test", /@tenant-workspace\//, /@convex-dev\//] } },
     env: {
       // auth.config.ts refuses to load without it; convex-test itself never verifies tokens.
       CLERK_JWT_ISSUER_DOMAIN: "https://test.clerk.example",

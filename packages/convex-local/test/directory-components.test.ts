@@ -1,10 +1,9 @@
 // @vitest-environment node
 /**
- * Components of a functions directory loaded from disk (`convexDir`, no push): migrations from
- * npm, and a component of the directory, which uses another of its own, twice. As when pushed
- * (components.test.ts), each instance runs on tables of its own and is reached only through the
- * app's functions. (npm components whose files import without extensions, such as those using
- * batch-worker, load under tsx, as `npm run dev`'s stack runs, but not under Node's own resolver.)
+ * Components of a functions directory loaded from disk (`convexDir`, no push): the rate limiter
+ * (which uses batch-worker) and migrations from npm, and a component of the directory, which uses
+ * another of its own, twice. As when pushed (components.test.ts), each instance runs on tables of
+ * its own and is reached only through the app's functions.
  */
 import path from "node:path";
 import { anyApi } from "convex/server";
@@ -32,8 +31,15 @@ afterAll(async () => {
 });
 
 describe("components of a functions directory loaded from disk", () => {
-  it("runs a component from npm", async () => {
+  it("runs components from npm, with the component one uses itself", async () => {
     const client = httpClient(server.url);
+    for (let i = 0; i < 3; i++) expect(await client.mutation(demo.send!, { key: "a" })).toEqual({ ok: true });
+    expect(await client.mutation(demo.send!, { key: "a" })).toEqual({ ok: false, retryAfter: expect.any(Number) });
+    expect(await client.mutation(demo.send!, { key: "b" })).toEqual({ ok: true });
+    expect(server.engine.internals.committedDocuments("rateLimiter/rateLimits")).toEqual([
+      expect.objectContaining({ name: "send", key: "a" }),
+      expect.objectContaining({ name: "send", key: "b" }),
+    ]);
     expect(await client.query(demo.status!, { name: "backfill" })).toEqual([
       expect.objectContaining({ name: "backfill", isDone: false, processed: 0 }),
     ]);
@@ -70,5 +76,6 @@ describe("components of a functions directory loaded from disk", () => {
     expect(await client.query(demo.read!, { name: "a" })).toEqual({ counter: 2, visits: 10, appCounts: 0 });
     expect(await client.mutation(demo.bump!, { name: "a" })).toBe(3);
     expect(server.engine.internals.committedDocuments("counter/tally/events")).toHaveLength(3);
+    expect((await client.mutation(demo.send!, { key: "a" })) as { ok: boolean }).toMatchObject({ ok: false });
   });
 });
