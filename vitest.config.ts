@@ -36,6 +36,8 @@ export default defineConfig({
       CLERK_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     },
     testTimeout: 30_000,
+    // The work pool's periodic report (a log line for monitoring on a deployment) on every loop.
+    onConsoleLog: (log) => !log.includes('"component":"workpool","event":"report"'),
     hookTimeout: 120_000,
   },
 });

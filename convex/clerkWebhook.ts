@@ -2,15 +2,14 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { httpAction } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { cascadeOrganizationStep, cascadeUserStep } from "./model/cascades";
 import { clerkEventValidator, parseClerkDelivery } from "./model/clerk/events";
 import { applyClerkEvent, type SyncOutcome } from "./model/clerk/sync";
 import { verifyClerkRequest } from "./model/clerk/verify";
+import { startDeletion } from "./model/deletions";
 import { clerkWebhookSecret } from "./model/env";
 
 /** How long a delivery's svix-id is remembered: past Clerk's retry (~1 day) and replay windows. */
 export const WEBHOOK_EVENT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
-const PRUNE_BATCH_SIZE = 500;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -88,42 +87,12 @@ export const backfill = internalMutation({
   },
 });
 
-/** One batch of a deleted organization's data; reschedules itself until nothing is left. */
-export const cascadeOrganization = internalMutation({
-  args: { orgId: v.id("organizations") },
-  returns: v.null(),
-  handler: async (ctx, { orgId }) => {
-    if ((await cascadeOrganizationStep(ctx, orgId)) === "more") {
-      await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeOrganization, { orgId });
-    }
-    return null;
-  },
-});
-
-/** One step of a deleted user's memberships and assignments; reschedules itself until done. */
-export const cascadeUser = internalMutation({
-  args: { userId: v.id("users") },
-  returns: v.null(),
-  handler: async (ctx, { userId }) => {
-    if ((await cascadeUserStep(ctx, userId)) === "more") {
-      await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeUser, { userId });
-    }
-    return null;
-  },
-});
-
-/** Forgets deliveries older than the retention window, a batch at a time (daily cron). */
+/** Forgets deliveries older than the retention window (daily cron): the work pool deletes them in batches. */
 export const prune = internalMutation({
   args: {},
-  returns: v.number(),
+  returns: v.null(),
   handler: async (ctx) => {
-    const cutoff = Date.now() - WEBHOOK_EVENT_RETENTION_MS;
-    const old = await ctx.db
-      .query("webhookEvents")
-      .withIndex("by_receivedAt", (q) => q.lt("receivedAt", cutoff))
-      .take(PRUNE_BATCH_SIZE);
-    for (const row of old) await ctx.db.delete("webhookEvents", row._id);
-    if (old.length === PRUNE_BATCH_SIZE) await ctx.scheduler.runAfter(0, internal.clerkWebhook.prune, {});
-    return old.length;
+    await startDeletion(ctx, { kind: "webhookEvents", before: Date.now() - WEBHOOK_EVENT_RETENTION_MS });
+    return null;
   },
 });

@@ -3,6 +3,7 @@ import { seedOrg } from "../tests/convex/fixtures";
 import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
 import { CASCADE_BATCH_SIZE } from "./model/cascades";
+import { adjustTaskCounts } from "./model/counters";
 
 const page = { paginationOpts: { numItems: 10, cursor: null } };
 
@@ -110,7 +111,7 @@ describe("projects.archive and projects.unarchive", () => {
 });
 
 describe("projects.remove", () => {
-  it("hides the project at once and deletes its tasks in bounded batches", async () => {
+  it("hides the project at once but from its list, which shows the deletion until the pool has removed it all", async () => {
     vi.useFakeTimers();
     try {
       const t = newBackend();
@@ -128,42 +129,58 @@ describe("projects.remove", () => {
             updatedAt: 0,
           });
         }
-        const counter = await ctx.db
-          .query("taskCounters")
-          .withIndex("by_orgId_and_projectId", (q) => q.eq("orgId", a.orgId).eq("projectId", a.projectId))
-          .unique();
-        await ctx.db.patch("taskCounters", counter!._id, { todo: counter!.todo + taskCount });
-        const orgCounter = await ctx.db
-          .query("taskCounters")
-          .withIndex("by_orgId_and_projectId", (q) => q.eq("orgId", a.orgId).eq("projectId", undefined))
-          .unique();
-        await ctx.db.patch("taskCounters", orgCounter!._id, { todo: orgCounter!.todo + taskCount });
+        await adjustTaskCounts(ctx, { orgId: a.orgId, projectId: a.projectId }, { todo: taskCount });
       });
 
       await a.as.admin.mutation(api.projects.remove, { id: a.projectId });
-      // Hidden at once: not listed, not readable, not counted, its tasks unreachable.
+      // Hidden at once: not readable, not counted, its tasks unreachable, no longer changeable.
       expect(await a.as.member.query(api.projects.get, { id: a.projectId })).toBeNull();
-      expect((await a.as.member.query(api.projects.list, page)).page).toEqual([]);
       expect(await a.as.member.query(api.dashboard.counts, {})).toEqual({
         tasks: { todo: 1, in_progress: 0, done: 0 },
         projects: 1,
       });
       expect(await a.as.member.query(api.tasks.get, { id: a.taskIds[0]! })).toBeNull();
       expect((await a.as.member.query(api.tasks.assignedToMe, page)).page).toEqual([]);
+      await expect(a.as.admin.mutation(api.projects.archive, { id: a.projectId })).rejects.toMatchObject({
+        data: { code: "NOT_FOUND" },
+      });
+      await expect(a.as.admin.mutation(api.projects.remove, { id: a.projectId })).rejects.toMatchObject({
+        data: { code: "NOT_FOUND" },
+      });
+      // Its list keeps it, with the deletion's progress.
+      expect((await a.as.member.query(api.projects.list, page)).page).toMatchObject([
+        { _id: a.projectId, name: "Roadmap A", deleting: { done: 0, total: taskCount + 3 } },
+      ]);
 
       await t.finishAllScheduledFunctions(vi.runAllTimers);
+      expect((await a.as.member.query(api.projects.list, page)).page).toEqual([]);
       const left = await t.run(async (ctx) => ({
         project: await ctx.db.get("projects", a.projectId),
         tasks: (await ctx.db.query("tasks").collect()).filter((task) => task.projectId === a.projectId),
         counters: (await ctx.db.query("taskCounters").collect()).filter((c) => c.projectId === a.projectId),
-        batches: (await ctx.db.system.query("_scheduled_functions").collect()).length,
       }));
-      expect(left).toMatchObject({ project: null, tasks: [], counters: [] });
-      // One batch per CASCADE_BATCH_SIZE tasks, plus the last partial one.
-      expect(left.batches).toBe(Math.ceil((taskCount + 3) / CASCADE_BATCH_SIZE));
+      expect(left).toEqual({ project: null, tasks: [], counters: [] });
       // The feed keeps the deletion, readable without the project.
       const feed = await a.as.member.query(api.activity.list, page);
       expect(feed.page[0]).toMatchObject({ action: "project.deleted", label: "Roadmap A" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("keeps an archived project in the archived list while it is deleted", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = newBackend();
+      const a = await seedOrg(t, "A");
+      await a.as.admin.mutation(api.projects.remove, { id: a.archivedProjectId });
+      expect((await a.as.member.query(api.projects.list, { status: "archived", ...page })).page).toMatchObject([
+        { name: "Archive A", status: "archived", deleting: { done: 0, total: 1 } },
+      ]);
+      expect((await a.as.member.query(api.projects.list, page)).page).toMatchObject([{ name: "Roadmap A" }]);
+      expect((await a.as.member.query(api.projects.list, page)).page[0]).not.toHaveProperty("deleting");
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+      expect((await a.as.member.query(api.projects.list, { status: "archived", ...page })).page).toEqual([]);
     } finally {
       vi.useRealTimers();
     }

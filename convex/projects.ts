@@ -1,11 +1,10 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { internalMutation, orgMutation, orgQuery } from "./functions";
+import { orgMutation, orgQuery } from "./functions";
 import { emptyPage } from "./model/pagination";
 import {
   createProject,
   createProjectArgs,
-  deleteProjectBatch,
   getProjectView,
   listProjects,
   projectValidator,
@@ -13,13 +12,16 @@ import {
   renameProject,
   renameProjectArgs,
   setProjectArchived,
-  visibleProjectStatusValidator,
 } from "./model/projects";
+import { projectStatusValidator } from "./model/validators";
 
-/** The organization's projects with task counts, paginated; active ones unless `status` says archived. */
+/**
+ * The organization's projects with task counts, paginated; active ones unless `status` says
+ * archived. A project being deleted carries `deleting` (its progress) until it disappears.
+ */
 export const list = orgQuery({
   args: {
-    status: v.optional(visibleProjectStatusValidator),
+    status: v.optional(projectStatusValidator),
     paginationOpts: paginationOptsValidator,
   },
   returns: paginationResultValidator(projectValidator),
@@ -71,23 +73,13 @@ export const unarchive = orgMutation({
   },
 });
 
-/** Hides the project at once; its tasks are deleted in scheduled batches. */
+/** Hides the project at once; the work pool deletes its tasks in batches, its list showing the progress. */
 export const remove = orgMutation({
   args: { id: v.id("projects") },
   returns: v.null(),
   permission: "org:projects:manage",
   handler: async (ctx, { id }) => {
     await removeProject(ctx, ctx.tenant, id);
-    return null;
-  },
-});
-
-/** One batch of a project deletion; reschedules itself until the project is gone. */
-export const deleteBatch = internalMutation({
-  args: { projectId: v.id("projects") },
-  returns: v.null(),
-  handler: async (ctx, { projectId }) => {
-    await deleteProjectBatch(ctx, projectId);
     return null;
   },
 });

@@ -2,6 +2,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   activityActionValidator,
+  deletionProgressValidator,
   membershipSourceValidator,
   projectStatusValidator,
   statusCountsValidator,
@@ -64,6 +65,8 @@ export default defineSchema({
     status: projectStatusValidator,
     createdBy: v.id("users"),
     updatedAt: v.number(),
+    // Set while the project is being deleted: hidden everywhere but its list, which shows the progress.
+    deleting: v.optional(deletionProgressValidator),
   }).index("by_orgId_and_status", ["orgId", "status"]),
 
   tasks: defineTable({

@@ -1,7 +1,8 @@
 /**
  * What deleting an organization, a project or a user does to the rows that hang off it, read from
- * the table registry (tables.ts). Each step changes at most CASCADE_BATCH_SIZE rows and answers
- * "more" until nothing is left; the internal mutation that runs it schedules itself again.
+ * the table registry (tables.ts). Each step reads and changes at most CASCADE_BATCH_SIZE rows of one
+ * organization and answers `more` until nothing is left; the work pool runs the steps as chains of
+ * batches (deletions.ts).
  */
 import type { Doc, Id, TableNames } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -18,7 +19,12 @@ import {
 /** Rows one cascade step deletes or updates: far inside Convex's per-transaction limits. */
 export const CASCADE_BATCH_SIZE = 256;
 
-export type CascadeStep = "more" | "done";
+/** What one step did: whether rows are left, and how many rows of each table it deleted or changed. */
+export type CascadeStep = { more: boolean; changed: Partial<Record<TenantTableName, number>> };
+
+function tally(changed: CascadeStep["changed"], table: TenantTableName, rows: number) {
+  if (rows > 0) changed[table] = (changed[table] ?? 0) + rows;
+}
 
 async function deleteRow(ctx: MutationCtx, table: TenantTableName, row: Doc<TenantTableName>): Promise<void> {
   await ctx.db.delete(table, row._id);
@@ -27,15 +33,16 @@ async function deleteRow(ctx: MutationCtx, table: TenantTableName, row: Doc<Tena
 
 /**
  * Applies each reference's removal to the rows of `orgId` that point at `id`, in registry order,
- * spending at most `budget` rows; returns what is left of the budget (0: call again).
+ * changing at most CASCADE_BATCH_SIZE rows; `more` when the budget ran out (call again).
  */
 async function removeReferences(
   ctx: MutationCtx,
   refs: RegisteredReference[],
   orgId: Id<"organizations">,
   id: Id<TableNames>,
-  budget: number,
-): Promise<number> {
+): Promise<CascadeStep> {
+  const changed: CascadeStep["changed"] = {};
+  let budget = CASCADE_BATCH_SIZE;
   for (const ref of refs) {
     if (ref.index === undefined || (ref.onDelete !== "delete" && ref.onDelete !== "unset")) continue;
     const rows = await takeByIndex(
@@ -52,10 +59,11 @@ async function removeReferences(
       if (ref.onDelete === "delete") await deleteRow(ctx, ref.table, row);
       else await ctx.db.patch(ref.table, row._id, { [ref.field]: undefined });
     }
+    tally(changed, ref.table, rows.length);
     budget -= rows.length;
-    if (budget === 0) return 0;
+    if (budget === 0) return { more: true, changed };
   }
-  return budget;
+  return { more: false, changed };
 }
 
 /**
@@ -63,14 +71,16 @@ async function removeReferences(
  * parents. The organization row itself stays as the tombstone.
  */
 export async function cascadeOrganizationStep(ctx: MutationCtx, orgId: Id<"organizations">): Promise<CascadeStep> {
+  const changed: CascadeStep["changed"] = {};
   let budget = CASCADE_BATCH_SIZE;
   for (const table of TENANT_TABLES) {
     const rows = await takeByIndex(ctx.db, table, TABLES[table].orgIndex, [["orgId", orgId]], budget);
     for (const row of rows) await deleteRow(ctx, table, row);
+    tally(changed, table, rows.length);
     budget -= rows.length;
-    if (budget === 0) return "more";
+    if (budget === 0) return { more: true, changed };
   }
-  return "done";
+  return { more: false, changed };
 }
 
 /**
@@ -78,29 +88,26 @@ export async function cascadeOrganizationStep(ctx: MutationCtx, orgId: Id<"organ
  * counter), then, once nothing is left, the project row.
  */
 export async function cascadeProjectStep(ctx: MutationCtx, project: Doc<"projects">): Promise<CascadeStep> {
-  const left = await removeReferences(ctx, referencesTo("projects"), project.orgId, project._id, CASCADE_BATCH_SIZE);
-  if (left === 0) return "more";
-  await ctx.db.delete("projects", project._id);
-  return "done";
+  const step = await removeReferences(ctx, referencesTo("projects"), project.orgId, project._id);
+  if (!step.more) await ctx.db.delete("projects", project._id);
+  return step;
 }
 
 /**
- * One step of removing a deleted user, one organization at a time: their assignments there are
+ * One step of removing a deleted user from one of their organizations: their assignments there are
  * cleared, then their membership deleted. Their organizations are found through their memberships,
- * so the membership goes last. Returns "more" until no membership is left; the user's tombstone
- * keeps late membership events from recreating anything, and anonymizes what they wrote.
+ * so the membership goes last. The user's tombstone keeps late membership events from recreating
+ * anything, and anonymizes what they wrote.
  */
-export async function cascadeUserStep(ctx: MutationCtx, userId: Id<"users">): Promise<CascadeStep> {
-  const membership = await ctx.db
-    .query("memberships")
-    .withIndex("by_userId", (q) => q.eq("userId", userId))
-    .first();
-  if (membership === null) return "done";
+export async function cascadeUserInOrgStep(
+  ctx: MutationCtx,
+  orgId: Id<"organizations">,
+  userId: Id<"users">,
+): Promise<CascadeStep> {
   const refs = referencesTo("users");
   const membershipLast = [
     ...refs.filter((ref) => ref.table !== "memberships"),
     ...refs.filter((ref) => ref.table === "memberships"),
   ];
-  await removeReferences(ctx, membershipLast, membership.orgId, userId, CASCADE_BATCH_SIZE);
-  return "more";
+  return await removeReferences(ctx, membershipLast, orgId, userId);
 }

@@ -1,28 +1,26 @@
 import type { PaginationOptions, PaginationResult } from "convex/server";
 import { v, type Infer } from "convex/values";
-import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, MutationCtx } from "../_generated/server";
 import { recordActivity } from "./activity";
 import type { Tenant } from "./auth/tenant";
-import { cascadeProjectStep } from "./cascades";
 import { adjustOrgCounters, readTaskCounts, subtractProjectFromOrg } from "./counters";
+import { startDeletion } from "./deletions";
 import { appError } from "./errors";
 import { boundedPage, mapPage } from "./pagination";
 import { cleanText } from "./text";
-import { statusCountsValidator, VISIBLE_PROJECT_STATUSES } from "./validators";
-
-/** The statuses clients see and list by (`deleting` projects are hidden). */
-export const visibleProjectStatusValidator = v.union(...VISIBLE_PROJECT_STATUSES.map((status) => v.literal(status)));
+import { deletionProgressValidator, projectStatusValidator, statusCountsValidator } from "./validators";
 
 /** A project as clients see it. */
 export const projectValidator = v.object({
   _id: v.id("projects"),
   _creationTime: v.number(),
   name: v.string(),
-  status: visibleProjectStatusValidator,
+  status: projectStatusValidator,
   updatedAt: v.number(),
   counts: statusCountsValidator,
+  // Only in lists, while the project is being deleted: tasks deleted so far of those it had.
+  deleting: v.optional(deletionProgressValidator),
 });
 export type ProjectView = Infer<typeof projectValidator>;
 
@@ -33,8 +31,7 @@ export const NAME_MAX = 100;
 export const createProjectArgs = { name: v.string() };
 export const renameProjectArgs = { id: v.id("projects"), name: v.string() };
 
-async function toView(db: DatabaseReader, project: Doc<"projects">): Promise<ProjectView | null> {
-  if (project.status === "deleting") return null;
+async function toView(db: DatabaseReader, project: Doc<"projects">): Promise<ProjectView> {
   return {
     _id: project._id,
     _creationTime: project._creationTime,
@@ -42,17 +39,21 @@ async function toView(db: DatabaseReader, project: Doc<"projects">): Promise<Pro
     status: project.status,
     updatedAt: project.updatedAt,
     counts: await readTaskCounts(db, project.orgId, project._id),
+    ...(project.deleting !== undefined && { deleting: project.deleting }),
   };
 }
 
-/** Returns the project if it belongs to the tenant's organization and is not being deleted. */
+/**
+ * Returns the project if it belongs to the tenant's organization and is not being deleted (one
+ * being deleted is gone for every purpose but its list's progress).
+ */
 export async function getProject(
   db: DatabaseReader,
   tenant: Tenant,
   id: Id<"projects">,
 ): Promise<Doc<"projects"> | null> {
   const project = await db.get("projects", id);
-  if (project === null || project.orgId !== tenant.org._id || project.status === "deleting") return null;
+  if (project === null || project.orgId !== tenant.org._id || project.deleting !== undefined) return null;
   return project;
 }
 
@@ -77,7 +78,10 @@ export async function getProjectView(db: DatabaseReader, tenant: Tenant, id: Id<
   return project === null ? null : await toView(db, project);
 }
 
-/** One page of the organization's active (or archived) projects, oldest first, with task counts. */
+/**
+ * One page of the organization's active (or archived) projects, oldest first, with task counts;
+ * projects being deleted stay in place with their progress until their row goes.
+ */
 export async function listProjects(
   db: DatabaseReader,
   tenant: Tenant,
@@ -137,27 +141,16 @@ export async function setProjectArchived(ctx: MutationCtx, tenant: Tenant, id: I
 }
 
 /**
- * Hides the project at once (lists, counts, task access) and schedules the removal of its tasks
- * in bounded batches, so a project of any size deletes within per-transaction limits.
+ * Hides the project at once (task access, counts, every change; its list shows it as being
+ * deleted) and hands the removal of its tasks to the work pool in bounded batches, so a project of
+ * any size deletes within per-transaction limits.
  */
 export async function removeProject(ctx: MutationCtx, tenant: Tenant, id: Id<"projects">) {
   const project = await getProjectOrThrow(ctx.db, tenant, id);
-  await ctx.db.patch("projects", id, { status: "deleting", updatedAt: Date.now() });
+  const counts = await readTaskCounts(ctx.db, project.orgId, id);
+  await ctx.db.patch("projects", id, { deleting: { done: 0, total: counts.todo + counts.in_progress + counts.done } });
   await subtractProjectFromOrg(ctx, project.orgId, id);
   await adjustOrgCounters(ctx, project.orgId, { projects: -1 });
   await recordActivity(ctx, tenant, { action: "project.deleted", projectId: id, label: project.name });
-  await ctx.scheduler.runAfter(0, internal.projects.deleteBatch, { projectId: id });
-}
-
-/**
- * Deletes a batch of what hangs off a project being deleted (its tasks, its counter: see
- * tables.ts), then schedules itself again; the last batch removes the project. Safe to run twice.
- */
-export async function deleteProjectBatch(ctx: MutationCtx, projectId: Id<"projects">): Promise<"more" | "done"> {
-  const project = await ctx.db.get("projects", projectId);
-  if (project === null) return "done";
-  if (project.status !== "deleting") throw new Error(`Project ${projectId} is not being deleted`);
-  const step = await cascadeProjectStep(ctx, project);
-  if (step === "more") await ctx.scheduler.runAfter(0, internal.projects.deleteBatch, { projectId });
-  return step;
+  await startDeletion(ctx, { kind: "project", orgId: project.orgId, projectId: id });
 }

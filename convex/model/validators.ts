@@ -5,12 +5,18 @@ export const TASK_STATUSES = ["todo", "in_progress", "done"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const taskStatusValidator = v.union(...TASK_STATUSES.map((status) => v.literal(status)));
 
-/** The statuses clients see and list projects by. */
-export const VISIBLE_PROJECT_STATUSES = ["active", "archived"] as const;
-/** `deleting` hides a project at once while its tasks are removed in batches. */
-export const PROJECT_STATUSES = [...VISIBLE_PROJECT_STATUSES, "deleting"] as const;
+/** A project's status: the two lists projects are kept in. */
+export const PROJECT_STATUSES = ["active", "archived"] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 export const projectStatusValidator = v.union(...PROJECT_STATUSES.map((status) => v.literal(status)));
+
+/**
+ * A project being deleted: set when it is removed (which hides it everywhere but its list) and
+ * advanced by every batch of the deletion until the project row goes. `total` is its task count
+ * when it was removed; `done` the tasks deleted so far.
+ */
+export const deletionProgressValidator = v.object({ done: v.number(), total: v.number() });
+export type DeletionProgress = Infer<typeof deletionProgressValidator>;
 
 /** Where a membership row came from: the verified token at first sign-in, or Clerk's webhook. */
 export const membershipSourceValidator = v.union(v.literal("token"), v.literal("webhook"));

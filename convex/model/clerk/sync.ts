@@ -4,11 +4,11 @@
  * a tombstone no later event revives, and a membership event creates the user and organization it
  * names when they have not arrived yet (as unsynced rows any real event then overwrites).
  */
-import { internal } from "../../_generated/api";
 import type { Doc, Id } from "../../_generated/dataModel";
 import type { MutationCtx } from "../../_generated/server";
 import { getOrgByClerkId, getUserByClerkId } from "../auth/tenant";
 import { adjustOrgCounters } from "../counters";
+import { startDeletion } from "../deletions";
 import type { ClerkEvent, OrgFacts, UserFacts } from "./events";
 
 export type SyncOutcome = "applied" | "stale" | "ignored";
@@ -156,9 +156,9 @@ async function deleteUser(ctx: MutationCtx, clerkId: string, at: number): Promis
     await ctx.db.insert("users", { clerkId, ...tombstone });
     return "applied";
   }
-  // Denied at once by the tombstone; memberships and assignments go in scheduled batches.
+  // Denied at once by the tombstone; memberships and assignments go in batches on the work pool.
   await ctx.db.patch("users", row._id, tombstone);
-  await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeUser, { userId: row._id });
+  await startDeletion(ctx, { kind: "user", userId: row._id, cursor: null });
   return "applied";
 }
 
@@ -176,9 +176,9 @@ async function deleteOrg(ctx: MutationCtx, clerkId: string, at: number): Promise
     await ctx.db.insert("organizations", { clerkId, ...tombstone });
     return "applied";
   }
-  // Hidden at once by the tombstone; its data goes in scheduled batches.
+  // Hidden at once by the tombstone; its data goes in batches on the work pool.
   await ctx.db.patch("organizations", row._id, tombstone);
-  await ctx.scheduler.runAfter(0, internal.clerkWebhook.cascadeOrganization, { orgId: row._id });
+  await startDeletion(ctx, { kind: "organization", orgId: row._id });
   return "applied";
 }
 

@@ -11,13 +11,7 @@ import type { Id } from "../../_generated/dataModel";
 import type { ActionCtx } from "../../_generated/server";
 import { activityValidator } from "../activity";
 import { currentOrgValidator } from "../organizations";
-import {
-  createProjectArgs,
-  NAME_MAX,
-  projectValidator,
-  renameProjectArgs,
-  visibleProjectStatusValidator,
-} from "../projects";
+import { createProjectArgs, NAME_MAX, projectValidator, renameProjectArgs } from "../projects";
 import {
   assignTaskArgs,
   createTaskArgs,
@@ -28,7 +22,7 @@ import {
   TITLE_MAX,
   updateTaskArgs,
 } from "../tasks";
-import { TASK_STATUSES, taskStatusValidator } from "../validators";
+import { projectStatusValidator, TASK_STATUSES, taskStatusValidator } from "../validators";
 import { buildOpenApi } from "./openapi";
 import {
   API_PREFIX,
@@ -128,7 +122,7 @@ export const API_ROUTES: readonly Route[] = [
     summary: "List projects",
     description: "The organization's projects, oldest first, with task counts by status.",
     tag: "Projects",
-    query: v.object({ status: v.optional(visibleProjectStatusValidator) }),
+    query: v.object({ status: v.optional(projectStatusValidator) }),
     fieldDocs: { status: "`active` (default) or `archived`." },
     paginated: true,
     success: { status: 200, description: "A page of projects.", schema: PROJECT },
