@@ -294,6 +294,10 @@ export interface components {
         in_progress: number;
         done: number;
       };
+      deleting?: {
+        done: number;
+        total: number;
+      };
     };
     Task: {
       /** @description Id of a tasks document. */
