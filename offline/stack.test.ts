@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
  * The whole offline stack with the project's own functions: demo data, live updates between
- * organization members, permissions refused with their ConvexError data, a scheduled cascade
- * reaching subscribers, and the local directory's changes arriving as svix-signed Clerk webhooks.
+ * organization members, permissions refused with their ConvexError data, a cascade on the work
+ * pool reaching subscribers, and the local directory's changes arriving as svix-signed Clerk webhooks.
  */
 import { ConvexError } from "convex/values";
 import type { FunctionReturnType } from "convex/server";
@@ -103,10 +103,14 @@ describe("live collaboration with the project's functions", () => {
     expect((error as ConvexError<{ code: string; message: string }>).data.code).toBe("FORBIDDEN");
   });
 
-  test("deleting a project: its scheduled batch deletion reaches a subscriber's board", async () => {
+  test("deleting a project: the work pool's batches reach a subscriber's list and counts", async () => {
     const alice = signedIn("alice.johnson@example.com");
     const projectId = await alice.mutation(api.projects.create, { name: "Short-lived" });
     for (let n = 0; n < 3; n += 1) await alice.mutation(api.tasks.create, { projectId, title: `Task ${n}` });
+    const list = watch<FunctionReturnType<typeof api.projects.list>>((onValue, onError) =>
+      alice.onUpdate(api.projects.list, { paginationOpts: { numItems: 10, cursor: null } }, onValue, onError),
+    );
+    await list.until((v) => v.page.some((p) => p._id === projectId), "the list with the project");
     const board = watch<FunctionReturnType<typeof api.dashboard.counts>>((onValue, onError) =>
       alice.onUpdate(api.dashboard.counts, {}, onValue, onError),
     );
@@ -114,15 +118,12 @@ describe("live collaboration with the project's functions", () => {
     await alice.mutation(api.projects.remove, { id: projectId });
     await board.until(
       (v) => v.projects === before.projects - 1 && v.tasks.todo === before.tasks.todo - 3,
-      "the counts after the scheduled deletion",
+      "the counts after the deletion",
     );
-    // The tasks were deleted by the scheduled batches, not left behind.
+    // The list shows it as being deleted until the pool's last batch removes its row.
+    await list.until((v) => !v.page.some((p) => p._id === projectId), "the list after the last batch");
+    expect(rows("projects").filter((p) => p._id === projectId)).toHaveLength(0);
     expect(rows("tasks").filter((t) => t.projectId === projectId)).toHaveLength(0);
-    expect(
-      rows("_scheduled_functions")
-        .filter((j) => String(j.name).includes("deleteBatch"))
-        .map((j) => j.state),
-    ).not.toContainEqual({ kind: "pending" });
   });
 });
 

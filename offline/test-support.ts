@@ -17,7 +17,11 @@ function tempDir(prefix: string): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The whole offline stack on free ports with a temporary data directory; `close()` removes it. */
+/**
+ * The whole offline stack on free ports with a temporary data directory; `close()` removes it. The
+ * Convex CLI pushes the functions, as to a deployment: only a push installs the components of
+ * convex.config.ts (the work pool the deletions run on), which code loaded from the directory lacks.
+ */
 export async function startTestStack(prefix: string): Promise<OfflineStack & { dataDir: string }> {
   const data = tempDir(prefix);
   const stack = await startOfflineStack({
@@ -27,6 +31,7 @@ export async function startTestStack(prefix: string): Promise<OfflineStack & { d
     idpPort: 0,
     quiet: true,
     webhookRetry: { delaysMs: [50] },
+    code: "push",
   });
   return {
     ...stack,
