@@ -9,3 +9,5 @@ export type ActivityView = FunctionReturnType<typeof api.activity.list>["page"][
 export type MemberView = FunctionReturnType<typeof api.organizations.members>["page"][number];
 export type Person = MemberView["user"];
 export type StatusCounts = ProjectView["counts"];
+/** A project being deleted: tasks deleted so far, of those it had. */
+export type DeletionProgress = NonNullable<ProjectView["deleting"]>;

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 
 import { ActivityItem } from "@/components/activity-item";
 import { CountsBar } from "@/components/counts-bar";
+import { DeletionProgress } from "@/components/deletion-progress";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
 import { StatusBadge, StatusDot } from "@/components/status-badge";
@@ -166,17 +167,30 @@ function ProjectsSection({
       ) : (
         <ul className="divide-y" data-testid="dashboard-projects">
           {projects.page.map((project: ProjectView) => (
-            <li key={project._id} className="py-3 first:pt-0 last:pb-0">
-              <div className="mb-2 flex min-h-6 items-center justify-between gap-3">
-                <Link
-                  href={routes.project(project._id)}
-                  className="min-w-0 truncate font-medium underline-offset-4 hover:text-foreground/80 hover:underline"
-                >
-                  {project.name}
-                </Link>
-                {live ? <ProjectViewers projectId={project._id} /> : null}
-              </div>
-              <CountsBar counts={project.counts} />
+            <li
+              key={project._id}
+              className="py-3 first:pt-0 last:pb-0"
+              aria-busy={project.deleting !== undefined || undefined}
+            >
+              {project.deleting ? (
+                <>
+                  <p className="mb-2 truncate font-medium text-muted-foreground">{project.name}</p>
+                  <DeletionProgress name={project.name} progress={project.deleting} />
+                </>
+              ) : (
+                <>
+                  <div className="mb-2 flex min-h-6 items-center justify-between gap-3">
+                    <Link
+                      href={routes.project(project._id)}
+                      className="min-w-0 truncate font-medium underline-offset-4 hover:text-foreground/80 hover:underline"
+                    >
+                      {project.name}
+                    </Link>
+                    {live ? <ProjectViewers projectId={project._id} /> : null}
+                  </div>
+                  <CountsBar counts={project.counts} />
+                </>
+              )}
             </li>
           ))}
         </ul>

@@ -74,7 +74,7 @@ export function ProjectActionsMenu({ project, onDelete, variant = "icon" }: Proj
         onOpenChange={setDeleting}
         onConfirm={() => {
           onDelete?.();
-          void remove({ id: project._id }, { success: `Deleted “${project.name}”.` });
+          void remove({ id: project._id }, { success: `Deleting “${project.name}”…` });
         }}
       />
     </>

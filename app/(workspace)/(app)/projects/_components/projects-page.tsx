@@ -7,6 +7,7 @@ import { useRouter } from "next/navigation";
 import { lazy, Suspense, useState } from "react";
 
 import { CountsBar } from "@/components/counts-bar";
+import { DeletionProgress } from "@/components/deletion-progress";
 import { EmptyState } from "@/components/empty-state";
 import { LoadMore } from "@/components/load-more";
 import { PageHeader } from "@/components/page-header";
@@ -22,6 +23,7 @@ import { useAppMutation } from "@/hooks/use-app-mutation";
 import { useWorkspace } from "@/hooks/use-workspace";
 import { routes } from "@/lib/routes";
 import type { ProjectView } from "@/lib/types";
+import { cn } from "@/lib/utils";
 
 import { ProjectActions } from "./project-actions";
 
@@ -32,25 +34,35 @@ const PAGE_SIZE = 12;
 type ListStatus = "active" | "archived";
 
 function ProjectCard({ project, canManage }: { project: ProjectView; canManage: boolean }) {
+  // A project being deleted is gone but for this card: no link, no actions, the deletion's progress.
+  const deleting = project.deleting;
   return (
-    <li data-testid="project-card" data-project-id={project._id}>
-      <Card className="h-full gap-4 py-5">
+    <li data-testid="project-card" data-project-id={project._id} aria-busy={deleting !== undefined || undefined}>
+      <Card className={cn("h-full gap-4 py-5", deleting && "opacity-75")}>
         <CardHeader className="px-5">
           <CardTitle className="min-w-0">
             <h2 className="truncate text-base">
-              <Link href={routes.project(project._id)} className="underline-offset-4 hover:underline">
-                {project.name}
-              </Link>
+              {deleting ? (
+                <span className="text-muted-foreground">{project.name}</span>
+              ) : (
+                <Link href={routes.project(project._id)} className="underline-offset-4 hover:underline">
+                  {project.name}
+                </Link>
+              )}
             </h2>
           </CardTitle>
-          {canManage ? (
+          {canManage && !deleting ? (
             <CardAction>
               <ProjectActions project={project} />
             </CardAction>
           ) : null}
         </CardHeader>
         <CardContent className="px-5">
-          <CountsBar counts={project.counts} />
+          {deleting ? (
+            <DeletionProgress name={project.name} progress={deleting} />
+          ) : (
+            <CountsBar counts={project.counts} />
+          )}
         </CardContent>
         <CardFooter className="mt-auto gap-2 px-5 text-xs text-muted-foreground">
           {project.status === "archived" ? (
