@@ -17,7 +17,7 @@ import {
   userEvent,
 } from "../tests/convex/webhooks";
 import type { Backend } from "../tests/convex/setup";
-import { measureMutation, modules } from "./modules";
+import { measureMutation, modules, registerWorkpool } from "./modules";
 
 const ORGS = 100;
 
@@ -61,6 +61,8 @@ function eventFor(i: number, users: number, now: number): { type: string } {
 
 async function measure(users: number, events: number) {
   const t = convexTest({ schema, modules });
+  // A user.deleted delivery hands the user's cascade to the work pool.
+  await registerWorkpool(t);
   await seedUsers(t, users);
   const now = Date.now();
   const started = performance.now();
