@@ -6,6 +6,7 @@ import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { CASCADE_BATCH_SIZE } from "./model/cascades";
 import { adjustTaskCounts } from "./model/counters";
+import { TABLES, TENANT_TABLES, takeByIndex } from "./model/tables";
 import { backoffMs, MAX_ATTEMPTS, startDeletion, USER_ORGS_PER_BATCH } from "./model/deletions";
 
 const page = { paginationOpts: { numItems: 10, cursor: null } };
@@ -60,11 +61,15 @@ async function runUntil(t: Backend, observe: () => Promise<boolean>, maxRounds =
 
 describe("a project deletion on the work pool", () => {
   it("deletes 10,000 tasks in bounded batches, its progress visible in the list until the project goes", async () => {
-    const t = newBackend();
+    // Convex's per-transaction limits, and a read budget of two batches, for every function that runs.
+    const t = newBackend({ documentsRead: 2 * CASCADE_BATCH_SIZE + 64 });
     const { a, b } = await seedWorld(t);
     await addTasks(t, a, a.projectId, 10_000);
     const total = 10_003; // and the three the seed wrote
-    const bBefore = await snapshotOrg(t, b.orgId);
+    const bBefore = {
+      counts: await b.as.viewer.query(api.dashboard.counts, {}),
+      projects: await b.as.viewer.query(api.projects.list, page),
+    };
 
     await a.as.admin.mutation(api.projects.remove, { id: a.projectId });
     const listed = async () =>
@@ -111,8 +116,11 @@ describe("a project deletion on the work pool", () => {
     expect(left).toEqual({ project: null, tasks: [], counter: null });
     // The batches ran on the pool: the app scheduled nothing itself.
     expect(await appScheduledFunctions(t)).toEqual([]);
-    // Another organization's rows are untouched; this one's other project and counts are intact.
-    expect(await snapshotOrg(t, b.orgId)).toEqual(bBefore);
+    // Another organization's projects and counts are untouched; this one's other project and counts are intact.
+    expect({
+      counts: await b.as.viewer.query(api.dashboard.counts, {}),
+      projects: await b.as.viewer.query(api.projects.list, page),
+    }).toEqual(bBefore);
     expect(await a.as.viewer.query(api.dashboard.counts, {})).toEqual({
       tasks: { todo: 1, in_progress: 0, done: 0 },
       projects: 1,
@@ -179,7 +187,7 @@ describe("a project deletion on the work pool", () => {
 
 describe("a user deletion on the work pool", () => {
   it("removes the user from every one of their organizations, one work item per organization", async () => {
-    const t = newBackend();
+    const t = newBackend({ documentsRead: 2 * CASCADE_BATCH_SIZE + 64 });
     const { a } = await seedWorld(t);
     const orgCount = USER_ORGS_PER_BATCH * 2 + 5;
     // A's member also belongs to many other organizations, with a colleague and an assigned task in each.
@@ -258,6 +266,37 @@ describe("a user deletion on the work pool", () => {
     expect(left.colleague).toHaveLength(orgCount);
     expect(left.counters.map((counter) => counter?.members)).toEqual(others.orgs.map(() => 1));
     expect(left.tasks.map((tasks) => tasks.length)).toEqual(others.orgs.map(() => 1));
+    expect(await appScheduledFunctions(t)).toEqual([]);
+  });
+});
+
+describe("an organization deletion on the work pool", () => {
+  it("removes every row of a large organization in bounded batches and nothing of another", async () => {
+    const t = newBackend({ documentsRead: 2 * CASCADE_BATCH_SIZE + 64 });
+    const { a, b } = await seedWorld(t);
+    await addTasks(t, a, a.projectId, 3_000);
+    const bBefore = {
+      counts: await b.as.viewer.query(api.dashboard.counts, {}),
+      projects: await b.as.viewer.query(api.projects.list, page),
+      members: await b.as.viewer.query(api.organizations.members, page),
+    };
+    await post(t, delivery(deletedEvent("organization.deleted", "org_A", Date.now())));
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+
+    const left = await t.run(async (ctx) => {
+      const tables: string[] = [];
+      for (const table of TENANT_TABLES) {
+        const rows = await takeByIndex(ctx.db, table, TABLES[table].orgIndex, [["orgId", a.orgId]], 1);
+        if (rows.length > 0) tables.push(table);
+      }
+      return tables;
+    });
+    expect(left).toEqual([]);
+    expect({
+      counts: await b.as.viewer.query(api.dashboard.counts, {}),
+      projects: await b.as.viewer.query(api.projects.list, page),
+      members: await b.as.viewer.query(api.organizations.members, page),
+    }).toEqual(bBefore);
     expect(await appScheduledFunctions(t)).toEqual([]);
   });
 });
