@@ -15,9 +15,9 @@ import { boundedPage } from "./pagination";
 
 /**
  * Batches running at once, across every deletion. Each deletion is one batch at a time, so this is
- * also how many deletions advance together; a few keep them moving while leaving the deployment's
- * concurrent function slots (20 on the free plan, 100 on Pro, shared with every other pool and with
- * live traffic) to the app, and keep concurrent batches from contending on the same organization.
+ * also how many deletions advance together. A few keep them moving while leaving the deployment's
+ * concurrent functions to live traffic (the pool's README: under 20 on the free plan and 100 on Pro,
+ * across all pools), and keep concurrent batches from contending on the same organization.
  */
 export const DELETION_PARALLELISM = 4;
 
