@@ -1,10 +1,10 @@
 /** The deployment's modules read from disk, plus the benchmark's probe (which is never deployed). */
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { TestConvex } from "convex-test";
 import { makeFunctionReference, type GenericSchema, type SchemaDefinition } from "convex/server";
+import { convexTest } from "convex-test";
 import { convexModules } from "@tenant-workspace/convex-local";
+import schema from "../convex/schema";
 
 export type Metrics = { documentsRead: number; bytesRead: number; databaseQueries: number };
 
@@ -18,30 +18,65 @@ export const modules = {
 export const measureQuery = makeFunctionReference<"query", { name: string; args: Record<string, unknown> }, Metrics>(
   "benchProbe:measure",
 );
+export const rolledBackMutation = makeFunctionReference<
+  "mutation",
+  { name: string; args: Record<string, unknown> },
+  null
+>("benchProbe:rolledBack");
 export const measureMutation = makeFunctionReference<
   "mutation",
   { name: string; args: Record<string, unknown> },
   Metrics
 >("benchProbe:measureMutation");
 
-const require = createRequire(import.meta.url);
-
 /**
- * Registers the work pool (`app.use(workpool)` in convex.config.ts, and the batch worker it runs its
- * loop on) on a convex-test backend from the packages' built component code: their `/test` helpers,
- * which tests/convex/setup.ts uses, need Vite's `import.meta.glob`.
+ * Convex's components under the names convex/convex.config.ts gives them, and the batch worker the
+ * rate limiter, the work pool and presence each install under themselves.
  */
-export async function registerWorkpool<Schema extends SchemaDefinition<GenericSchema, boolean>>(
-  t: TestConvex<Schema>,
-): Promise<void> {
-  for (const [pkg, name] of [
-    ["@convex-dev/batch-worker", "workpool/batchWorker"],
-    ["@convex-dev/workpool", "workpool"],
-  ] as const) {
-    const dir = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), "dist", "component");
-    const schema = (await import(pathToFileURL(path.join(dir, "schema.js")).href)) as {
+const COMPONENTS = {
+  rateLimiter: "@convex-dev/rate-limiter",
+  "rateLimiter/batchWorker": "@convex-dev/batch-worker",
+  shardedCounter: "@convex-dev/sharded-counter",
+  workpool: "@convex-dev/workpool",
+  "workpool/batchWorker": "@convex-dev/batch-worker",
+  migrations: "@convex-dev/migrations",
+  presence: "@convex-dev/presence",
+  "presence/batchWorker": "@convex-dev/batch-worker",
+};
+
+/** Each component's schema, by the name convex/convex.config.ts gives it. */
+export async function componentSchemas(): Promise<Record<string, SchemaDefinition<GenericSchema, boolean>>> {
+  const schemas: Record<string, SchemaDefinition<GenericSchema, boolean>> = {};
+  for (const [name, pkg] of Object.entries(COMPONENTS)) {
+    const loaded = (await import(pathToFileURL(path.join(componentDir(pkg), "schema.js")).href)) as {
       default: SchemaDefinition<GenericSchema, boolean>;
     };
-    t.registerComponent(name, schema.default, convexModules(dir));
+    schemas[name] = loaded.default;
   }
+  return schemas;
+}
+
+function componentDir(pkg: string): string {
+  return path.join(root, "node_modules", pkg, "dist", "component");
+}
+
+/**
+ * A convex-test backend with the project's schema, the given modules (the deployment's by default)
+ * and its components, loaded from their packages' built code: their `/test` entry points need Vite.
+ * Every module is imported first: a first import inside a function sets a timer, which a query or
+ * mutation may not.
+ */
+export async function newBenchBackend(
+  options: { modules?: Record<string, () => Promise<unknown>>; transactionLimits?: true } = {},
+) {
+  const appModules = options.modules ?? modules;
+  const t = convexTest({ schema, modules: appModules, transactionLimits: options.transactionLimits });
+  const schemas = await componentSchemas();
+  await Promise.all(Object.values(appModules).map((load) => load()));
+  for (const [name, pkg] of Object.entries(COMPONENTS)) {
+    const componentModules = convexModules(componentDir(pkg));
+    await Promise.all(Object.values(componentModules).map((load) => load()));
+    t.registerComponent(name, schemas[name]!, componentModules);
+  }
+  return t;
 }

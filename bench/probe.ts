@@ -38,3 +38,16 @@ export const measureMutation = mutation({
     };
   },
 });
+
+/** What rolledBack throws once the mutation it ran has finished. */
+export const ROLLED_BACK = "benchProbe: rolled back";
+
+/** Runs a mutation inside this one, then throws, so nothing it wrote is kept. */
+export const rolledBack = mutation({
+  args: { name: v.string(), args: v.record(v.string(), v.any()) },
+  returns: v.null(),
+  handler: async (ctx, { name, args }) => {
+    await ctx.runMutation(makeFunctionReference<"mutation">(name), args);
+    throw new Error(ROLLED_BACK);
+  },
+});

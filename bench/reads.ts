@@ -3,12 +3,10 @@
  * 100,000 tasks across 200 organizations, the caller's organization fixed), and the caller's own
  * history (1,000 → 100,000 tasks and feed entries in the caller's organization). Goal: ratio 1.00.
  */
-import { convexTest } from "convex-test";
-import schema from "../convex/schema";
 import { seedBulk, type BulkWorld } from "../tests/convex/bulk";
 import { discoverPublicFunctions } from "../tests/convex/discovery";
 import { QUERY_ARGS } from "../tests/convex/queries";
-import { measureQuery, modules, type Metrics } from "./modules";
+import { measureQuery, modules, newBenchBackend, type Metrics } from "./modules";
 
 async function publicQueries(): Promise<string[]> {
   const functions = await discoverPublicFunctions(modules);
@@ -16,7 +14,7 @@ async function publicQueries(): Promise<string[]> {
 }
 
 async function measureWorld(totalTasks: number, targetTasks: number, queries: string[]) {
-  const t = convexTest({ schema, modules, transactionLimits: true });
+  const t = await newBenchBackend({ transactionLimits: true });
   const started = Date.now();
   const world: BulkWorld = await seedBulk(t, { totalTasks, organizations: 200, targetTasks });
   const seededMs = Date.now() - started;

@@ -4,8 +4,6 @@
  * Runs on convex-test, whose indexes are scans: its events/second fall with table size where
  * Convex's would not; the documents-read counts are the figure that carries over.
  */
-import { convexTest } from "convex-test";
-import schema from "../convex/schema";
 import { parseClerkDelivery } from "../convex/model/clerk/events";
 import {
   delivery,
@@ -17,7 +15,7 @@ import {
   userEvent,
 } from "../tests/convex/webhooks";
 import type { Backend } from "../tests/convex/setup";
-import { measureMutation, modules, registerWorkpool } from "./modules";
+import { measureMutation, newBenchBackend } from "./modules";
 
 const ORGS = 100;
 
@@ -60,9 +58,7 @@ function eventFor(i: number, users: number, now: number): { type: string } {
 }
 
 async function measure(users: number, events: number) {
-  const t = convexTest({ schema, modules });
-  // A user.deleted delivery hands the user's cascade to the work pool.
-  await registerWorkpool(t);
+  const t = await newBenchBackend();
   await seedUsers(t, users);
   const now = Date.now();
   const started = performance.now();
