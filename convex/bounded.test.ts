@@ -7,8 +7,8 @@ import { type Backend, modules, newBackend } from "../tests/convex/setup";
 import { MAX_PAGE_SIZE } from "./model/pagination";
 
 /**
- * A fixed budget, independent of how much data exists: one page of rows, one joined row per page
- * row (assignee, actor, counter), and the handful of rows that identify the caller.
+ * A fixed budget, independent of how much data exists: one page of rows, the rows joined to each
+ * (an assignee, an actor, a project's counts), and the handful of rows that identify the caller.
  */
 const DOCUMENTS_READ_LIMIT = 2 * MAX_PAGE_SIZE + 20;
 

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { seedWorld } from "../tests/convex/fixtures";
+import { counterRows, seedWorld } from "../tests/convex/fixtures";
 import { findOrphans, referenceFields } from "../tests/convex/integrity";
 import { newBackend, type Backend } from "../tests/convex/setup";
 import { deletedEvent, delivery, membershipEvent, orgEvent, post, userEvent } from "../tests/convex/webhooks";
 import { api, internal } from "./_generated/api";
 import { CASCADE_BATCH_SIZE } from "./model/cascades";
 import { parseClerkDelivery, type ClerkEvent } from "./model/clerk/events";
+import { adjustOrgCounters, readOrgCounters } from "./model/counters";
 
 const T0 = 1_750_000_000_000;
 const page = { paginationOpts: { numItems: 50, cursor: null } };
@@ -28,10 +29,10 @@ async function syncedState(t: Backend) {
           ...rest,
         }))
         .sort((a, b) => `${a.org}${a.user}`.localeCompare(`${b.org}${b.user}`)),
-      // A missing counter row reads as zeros (readOrgCounters), so an all-zero row is the same state.
-      orgCounters: (await ctx.db.query("orgCounters").collect())
-        .filter(({ members, projects }) => members !== 0 || projects !== 0)
-        .map(({ orgId, members, projects }) => ({ org: clerkIdOf.get(orgId), members, projects })),
+      // Counts as the usage page reads them; an organization with none is left out.
+      orgCounters: (
+        await Promise.all(orgs.map(async (org) => ({ org: org.clerkId, ...(await readOrgCounters(ctx, org._id)) })))
+      ).filter(({ members, projects }) => members !== 0 || projects !== 0),
       deliveries: new Set((await ctx.db.query("webhookEvents").collect()).map((row) => row.svixId)).size,
     };
   });
@@ -205,11 +206,7 @@ describe("deletion cascades", () => {
           role: "org:member",
           source: "webhook",
         });
-        const counters = await ctx.db
-          .query("orgCounters")
-          .withIndex("by_orgId", (q) => q.eq("orgId", b.orgId))
-          .unique();
-        await ctx.db.patch("orgCounters", counters!._id, { members: counters!.members + 1 });
+        await adjustOrgCounters(ctx, b.orgId, { members: 1 });
         for (let i = 0; i < CASCADE_BATCH_SIZE + 10; i++) {
           await ctx.db.insert("tasks", {
             orgId: b.orgId,
@@ -264,6 +261,9 @@ describe("deletion cascades", () => {
             label: `x${i}`,
           });
         }
+        // Counts from before the sharded counter, not migrated yet.
+        await ctx.db.insert("taskCounters", { orgId: a.orgId, todo: 5, in_progress: 0, done: 0 });
+        await ctx.db.insert("orgCounters", { orgId: a.orgId, members: 2, projects: 1 });
       });
       const bBefore = await b.as.admin.query(api.dashboard.counts, {});
       await post(t, delivery(deletedEvent("organization.deleted", "org_A", Date.now())));
@@ -295,6 +295,9 @@ describe("deletion cascades", () => {
         memberships: 0,
       });
       expect(left.org).toMatchObject({ clerkId: "org_A", deletedAt: expect.any(Number), name: "Deleted organization" });
+      // Its counts went too, each key (made of its ids) with all its shards.
+      const aIds = [a.orgId, a.projectId, a.archivedProjectId] as string[];
+      expect((await counterRows(t)).filter((row) => aIds.some((id) => String(row.name).includes(id)))).toEqual([]);
       // Organization B is untouched; A's late events change nothing.
       expect(await b.as.admin.query(api.dashboard.counts, {})).toEqual(bBefore);
       await post(t, delivery(orgEvent("organization.updated", "org_A", Date.now() + 1, { name: "Back" })));

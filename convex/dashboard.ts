@@ -10,8 +10,8 @@ export const counts = orgQuery({
   handler: async (ctx) => {
     if (ctx.tenant === null) return { tasks: { todo: 0, in_progress: 0, done: 0 }, projects: 0 };
     const [tasks, org] = await Promise.all([
-      readTaskCounts(ctx.db, ctx.tenant.org._id),
-      readOrgCounters(ctx.db, ctx.tenant.org._id),
+      readTaskCounts(ctx, ctx.tenant.org._id),
+      readOrgCounters(ctx, ctx.tenant.org._id),
     ]);
     return { tasks, projects: org.projects };
   },

@@ -32,5 +32,5 @@ export const usage = orgQuery({
   returns: usageValidator,
   permission: "org:usage:read",
   handler: async (ctx) =>
-    ctx.tenant === null ? { members: 0, projects: 0, tasks: 0 } : await readUsage(ctx.db, ctx.tenant),
+    ctx.tenant === null ? { members: 0, projects: 0, tasks: 0 } : await readUsage(ctx, ctx.tenant),
 });

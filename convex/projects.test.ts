@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { seedOrg } from "../tests/convex/fixtures";
+import { counterRows, seedOrg } from "../tests/convex/fixtures";
 import { newBackend } from "../tests/convex/setup";
 import { api } from "./_generated/api";
 import { CASCADE_BATCH_SIZE } from "./model/cascades";
@@ -131,6 +131,7 @@ describe("projects.remove", () => {
         }
         await adjustTaskCounts(ctx, { orgId: a.orgId, projectId: a.projectId }, { todo: taskCount });
       });
+      expect(await a.as.member.query(api.dashboard.counts, {})).toMatchObject({ tasks: { todo: taskCount + 2 } });
 
       await a.as.admin.mutation(api.projects.remove, { id: a.projectId });
       // Hidden at once: not readable, not counted, its tasks unreachable, no longer changeable.
@@ -157,9 +158,12 @@ describe("projects.remove", () => {
       const left = await t.run(async (ctx) => ({
         project: await ctx.db.get("projects", a.projectId),
         tasks: (await ctx.db.query("tasks").collect()).filter((task) => task.projectId === a.projectId),
-        counters: (await ctx.db.query("taskCounters").collect()).filter((c) => c.projectId === a.projectId),
       }));
-      expect(left).toEqual({ project: null, tasks: [], counters: [] });
+      expect(left).toEqual({ project: null, tasks: [] });
+      // The project's counts went with it; the organization's stay.
+      const counterKeys = (await counterRows(t)).map((row) => String(row.name));
+      expect(counterKeys.filter((key) => key.includes(a.projectId))).toEqual([]);
+      expect(counterKeys).toContain(`${a.orgId}:tasks:todo`);
       // The feed keeps the deletion, readable without the project.
       const feed = await a.as.member.query(api.activity.list, page);
       expect(feed.page[0]).toMatchObject({ action: "project.deleted", label: "Roadmap A" });

@@ -26,14 +26,14 @@ export const list = orgQuery({
   },
   returns: paginationResultValidator(projectValidator),
   handler: async (ctx, { status, paginationOpts }) =>
-    ctx.tenant === null ? emptyPage() : await listProjects(ctx.db, ctx.tenant, status ?? "active", paginationOpts),
+    ctx.tenant === null ? emptyPage() : await listProjects(ctx, ctx.tenant, status ?? "active", paginationOpts),
 });
 
 /** One project, or null when it does not exist in the caller's organization. */
 export const get = orgQuery({
   args: { id: v.id("projects") },
   returns: v.union(projectValidator, v.null()),
-  handler: async (ctx, { id }) => (ctx.tenant === null ? null : await getProjectView(ctx.db, ctx.tenant, id)),
+  handler: async (ctx, { id }) => (ctx.tenant === null ? null : await getProjectView(ctx, ctx.tenant, id)),
 });
 
 export const create = orgMutation({

@@ -96,14 +96,16 @@ export default defineSchema({
     to: v.optional(v.string()),
   }).index("by_orgId", ["orgId"]),
 
-  // Task counts by status per organization (projectId absent) and per project, kept on every write.
+  // Retired (counts live in the sharded counter, convex/model/counters.ts): task counts by status per
+  // organization (projectId absent) and per project. No longer written; still added to the counter's
+  // counts until `npx convex run migrations:runAll` moves each row into it. Removed in a later change.
   taskCounters: defineTable({
     orgId: v.id("organizations"),
     projectId: v.optional(v.id("projects")),
     ...statusCountsValidator.fields,
   }).index("by_orgId_and_projectId", ["orgId", "projectId"]),
 
-  // Member and project counts per organization, for usage without scanning.
+  // Retired like taskCounters: member and project counts per organization.
   orgCounters: defineTable({
     orgId: v.id("organizations"),
     members: v.number(),

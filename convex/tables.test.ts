@@ -15,6 +15,7 @@ type EntryLike = {
   kind: string;
   orgIndex?: string;
   refs?: Record<string, { to: string; onDelete: OnDelete; index?: string }>;
+  retired?: true;
 };
 
 /** The records whose deletion a cascade carries to what references them (cascades.ts). */
@@ -121,11 +122,11 @@ describe("the table registry", () => {
 });
 
 describe("the harness seed", () => {
-  it("writes a row of every table with an orgId, in both organizations", async () => {
+  it("writes a row of every table with an orgId, in both organizations (retired tables aside)", async () => {
     const t = newBackend();
     const world = await seedWorld(t);
     const tenantTables = Object.entries(schema.tables as unknown as Record<string, TableLike>)
-      .filter(([, table]) => table.validator.fields.orgId !== undefined)
+      .filter(([name, table]) => table.validator.fields.orgId !== undefined && registry[name]?.retired !== true)
       .map(([name]) => name);
     expect(tenantTables.length).toBeGreaterThan(0);
     const empty = await t.run(async (ctx) => {

@@ -6,6 +6,7 @@
  */
 import type { Doc, Id, TableNames } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import { forgetOrganizationCounts } from "./counters";
 import {
   afterDeleteOf,
   referencesTo,
@@ -80,16 +81,18 @@ export async function cascadeOrganizationStep(ctx: MutationCtx, orgId: Id<"organ
     budget -= rows.length;
     if (budget === 0) return { more: true, changed };
   }
+  await forgetOrganizationCounts(ctx, orgId);
   return { more: false, changed };
 }
 
 /**
- * One step of removing a project being deleted: what references it goes first (its tasks, its
- * counter), then, once nothing is left, the project row.
+ * One step of removing a project being deleted: what references it goes first (its tasks), then,
+ * once nothing is left, the project row and its counts.
  */
 export async function cascadeProjectStep(ctx: MutationCtx, project: Doc<"projects">): Promise<CascadeStep> {
   const step = await removeReferences(ctx, referencesTo("projects"), project.orgId, project._id);
-  if (!step.more) await ctx.db.delete("projects", project._id);
+  // Its counts go with the row (deleteRow resets a project's counter keys).
+  if (!step.more) await deleteRow(ctx, "projects", project);
   return step;
 }
 

@@ -3,7 +3,7 @@ import { v, type Infer } from "convex/values";
 import type { DatabaseReader } from "../_generated/server";
 import { PERMISSIONS } from "./auth/permissions";
 import type { Tenant } from "./auth/tenant";
-import { readOrgCounters, readTaskCounts } from "./counters";
+import { readOrgCounters, readTaskCounts, type CountReader } from "./counters";
 import { boundedPage, mapPage } from "./pagination";
 import { loadPerson, personValidator } from "./users";
 
@@ -67,7 +67,7 @@ export const usageValidator = v.object({ members: v.number(), projects: v.number
 export type Usage = Infer<typeof usageValidator>;
 
 /** Member, project and task counts from the kept counters: constant reads at any size. */
-export async function readUsage(db: DatabaseReader, tenant: Tenant): Promise<Usage> {
-  const [org, tasks] = await Promise.all([readOrgCounters(db, tenant.org._id), readTaskCounts(db, tenant.org._id)]);
+export async function readUsage(ctx: CountReader, tenant: Tenant): Promise<Usage> {
+  const [org, tasks] = await Promise.all([readOrgCounters(ctx, tenant.org._id), readTaskCounts(ctx, tenant.org._id)]);
   return { members: org.members, projects: org.projects, tasks: tasks.todo + tasks.in_progress + tasks.done };
 }

@@ -4,7 +4,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { DatabaseReader, MutationCtx } from "../_generated/server";
 import { recordActivity } from "./activity";
 import type { Tenant } from "./auth/tenant";
-import { adjustOrgCounters, readTaskCounts, subtractProjectFromOrg } from "./counters";
+import { adjustOrgCounters, readTaskCounts, subtractProjectFromOrg, type CountReader } from "./counters";
 import { startDeletion } from "./deletions";
 import { appError } from "./errors";
 import { boundedPage, mapPage } from "./pagination";
@@ -31,14 +31,14 @@ export const NAME_MAX = 100;
 export const createProjectArgs = { name: v.string() };
 export const renameProjectArgs = { id: v.id("projects"), name: v.string() };
 
-async function toView(db: DatabaseReader, project: Doc<"projects">): Promise<ProjectView> {
+async function toView(ctx: CountReader, project: Doc<"projects">): Promise<ProjectView> {
   return {
     _id: project._id,
     _creationTime: project._creationTime,
     name: project.name,
     status: project.status,
     updatedAt: project.updatedAt,
-    counts: await readTaskCounts(db, project.orgId, project._id),
+    counts: await readTaskCounts(ctx, project.orgId, project._id),
     ...(project.deleting !== undefined && { deleting: project.deleting }),
   };
 }
@@ -73,9 +73,9 @@ export async function getWritableProjectOrThrow(db: DatabaseReader, tenant: Tena
   return project;
 }
 
-export async function getProjectView(db: DatabaseReader, tenant: Tenant, id: Id<"projects">) {
-  const project = await getProject(db, tenant, id);
-  return project === null ? null : await toView(db, project);
+export async function getProjectView(ctx: CountReader, tenant: Tenant, id: Id<"projects">) {
+  const project = await getProject(ctx.db, tenant, id);
+  return project === null ? null : await toView(ctx, project);
 }
 
 /**
@@ -83,21 +83,21 @@ export async function getProjectView(db: DatabaseReader, tenant: Tenant, id: Id<
  * projects being deleted stay in place with their progress until their row goes.
  */
 export async function listProjects(
-  db: DatabaseReader,
+  ctx: CountReader,
   tenant: Tenant,
   status: "active" | "archived",
   paginationOpts: PaginationOptions,
 ): Promise<PaginationResult<ProjectView>> {
-  const result = await boundedPage(db, paginationOpts, {
+  const result = await boundedPage(ctx.db, paginationOpts, {
     table: "projects",
     keyFields: ["_creationTime", "_id"],
     order: "asc",
     query: (bounds) =>
-      db
+      ctx.db
         .query("projects")
         .withIndex("by_orgId_and_status", (q) => bounds(q.eq("orgId", tenant.org._id).eq("status", status))),
   });
-  return await mapPage(result, (project) => toView(db, project));
+  return await mapPage(result, (project) => toView(ctx, project));
 }
 
 export async function createProject(ctx: MutationCtx, tenant: Tenant, rawName: string): Promise<Id<"projects">> {
@@ -147,7 +147,7 @@ export async function setProjectArchived(ctx: MutationCtx, tenant: Tenant, id: I
  */
 export async function removeProject(ctx: MutationCtx, tenant: Tenant, id: Id<"projects">) {
   const project = await getProjectOrThrow(ctx.db, tenant, id);
-  const counts = await readTaskCounts(ctx.db, project.orgId, id);
+  const counts = await readTaskCounts(ctx, project.orgId, id);
   await ctx.db.patch("projects", id, { deleting: { done: 0, total: counts.todo + counts.in_progress + counts.done } });
   await subtractProjectFromOrg(ctx, project.orgId, id);
   await adjustOrgCounters(ctx, project.orgId, { projects: -1 });

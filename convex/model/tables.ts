@@ -6,7 +6,7 @@
 import type { Indexes, NamedTableInfo } from "convex/server";
 import type { DataModel, Doc, Id, TableNames } from "../_generated/dataModel";
 import type { DatabaseReader, MutationCtx } from "../_generated/server";
-import { uncountDeletedMembership } from "./counters";
+import { forgetProjectCounts, uncountDeletedMembership } from "./counters";
 
 /** What becomes of a row (or one field of it) when the record a reference points at is deleted. */
 export type OnDelete =
@@ -56,6 +56,11 @@ type TenantTable<T extends TableNames> = {
   refs: { [F in ReferenceField<T>]: Reference<T, F> };
   /** Keeps what depends on the row's existence (a count) in step when a cascade deletes it. */
   afterDelete?: (ctx: MutationCtx, row: Doc<T>) => Promise<void>;
+  /**
+   * No longer written: rows from before a change of storage, read and then deleted by a migration
+   * (convex/migrations.ts). The table goes once the migration has run on every deployment.
+   */
+  retired?: true;
 };
 
 type TableEntry<T extends TableNames> =
@@ -86,6 +91,7 @@ export const TABLES = {
     kind: "tenant",
     orgIndex: "by_orgId_and_projectId",
     refs: { projectId: { to: "projects", onDelete: "delete", index: "by_orgId_and_projectId" } },
+    retired: true,
   },
   activity: {
     kind: "tenant",
@@ -100,8 +106,9 @@ export const TABLES = {
     kind: "tenant",
     orgIndex: "by_orgId_and_status",
     refs: { createdBy: { to: "users", onDelete: "anonymize" } },
+    afterDelete: forgetProjectCounts,
   },
-  orgCounters: { kind: "tenant", orgIndex: "by_orgId", refs: {} },
+  orgCounters: { kind: "tenant", orgIndex: "by_orgId", refs: {}, retired: true },
   memberships: {
     kind: "tenant",
     orgIndex: "by_orgId_and_userId",

@@ -36,7 +36,7 @@ export const activityActionValidator = v.union(
 );
 export type ActivityAction = Infer<typeof activityActionValidator>;
 
-/** Task counts by status, as kept in `taskCounters` and returned to the dashboard. */
+/** Task counts by status, as the counters keep them (convex/model/counters.ts) and the dashboard shows them. */
 export const statusCountsValidator = v.object({
   todo: v.number(),
   in_progress: v.number(),
