@@ -16,6 +16,7 @@ import type * as deletions from "../deletions.js";
 import type * as functions from "../functions.js";
 import type * as http from "../http.js";
 import type * as httpApi from "../httpApi.js";
+import type * as migrations from "../migrations.js";
 import type * as model_activity from "../model/activity.js";
 import type * as model_auth_claims from "../model/auth/claims.js";
 import type * as model_auth_permissions from "../model/auth/permissions.js";
@@ -64,6 +65,7 @@ declare const fullApi: ApiFromModules<{
   functions: typeof functions;
   http: typeof http;
   httpApi: typeof httpApi;
+  migrations: typeof migrations;
   "model/activity": typeof model_activity;
   "model/auth/claims": typeof model_auth_claims;
   "model/auth/permissions": typeof model_auth_permissions;
