@@ -1,6 +1,7 @@
 /** `npm run bench`: prints the project's performance figures. */
 import { benchApi } from "./api";
 import { benchBrowser } from "./browser";
+import { benchContention } from "./contention";
 import { benchExport } from "./export";
 import { benchLive } from "./live";
 import { benchPush } from "./push";
@@ -12,6 +13,10 @@ const only = process.argv[2];
 if (only === undefined || only === "reads") {
   console.log("# Convex reads as data grows (convex-test's transaction metrics; counts, not timings)");
   await benchReads();
+}
+if (only === undefined || only === "contention") {
+  console.log("\n# Write contention: concurrent task creates in one organization (reasoned, not observed)");
+  await benchContention();
 }
 if (only === undefined || only === "webhooks") {
   console.log("\n# Clerk webhook sync as the user table grows");
