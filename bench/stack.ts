@@ -32,7 +32,8 @@ export async function startStack(prefix: string, options: { defaultPorts?: boole
     options.defaultPorts === true ? [3210, 3211, 3212] : [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "offline/cli.ts", "--quiet", "--data-dir", dataDir, "--port", String(port)].concat([
+    // --push: the functions use Convex's components, which only the Convex CLI's push brings.
+    ["--import", "tsx", "offline/cli.ts", "--push", "--quiet", "--data-dir", dataDir, "--port", String(port)].concat([
       "--site-port",
       String(sitePort),
       "--idp-port",
