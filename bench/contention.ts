@@ -349,7 +349,7 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** One organization: an admin, `projects` projects, `writers` members, and a task from each already. */
+/** One organization: an admin, `projects` projects and `writers` members. */
 async function seedOrganization(t: Backend, writers: number, projects: number) {
   const org = { clerkId: "org_bench", slug: "bench" };
   const admin = t.withIdentity(claimsFor("user_admin", { ...org, role: "org:admin" }, "v2", { name: "Admin" }));
@@ -375,6 +375,7 @@ async function runTrial(
   const t = await newBenchBackend({ modules: loadModules });
   const { projectIds, callers } = await seedOrganization(t, writers, scenario.projects(writers));
   const requestOf = (w: number) => ({ projectId: projectIds[scenario.projectOf(w)]!, title: `Task of ${w}` });
+  // A first task from each writer: the counters' documents exist already, as in an organization in use.
   for (let w = 0; w < writers; w++) {
     await withRandom(seed + w, () => callers[w]!.mutation(api.tasks.create, requestOf(w)));
   }
