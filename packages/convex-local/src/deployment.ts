@@ -29,6 +29,7 @@ import {
   type CronSpec,
   type DatabaseSchemaJson,
   type DefinitionMetadata,
+  type ExportsJson,
   type HttpRoute,
 } from "./analyze";
 import { providersFromAuthInfo, type TokenVerifier } from "./auth";
@@ -317,25 +318,24 @@ function diffIndexes(before: DatabaseSchemaJson | null, after: DatabaseSchemaJso
   return diff;
 }
 
-/** The public functions as a tree of exports (a checked component's `exports`). */
+/**
+ * The public functions as a tree of exports (a checked component's `exports`): the definition's
+ * file-based exports, each leaf the function of this component instance.
+ */
 function exportTree(analysis: Record<string, AnalyzedModule>, componentPath = ""): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const [modulePath, bundle] of Object.entries(analysis)) {
-    const parts = modulePath.replace(/\.js$/, "").split("/");
-    for (const fn of bundle.functions) {
-      if (fn.visibility?.kind !== "public") continue;
-      let node = root;
-      for (const part of parts) {
-        const child = (node[part] ??= { type: "branch", children: {} }) as { children: Record<string, unknown> };
-        node = child.children;
-      }
-      node[fn.name] = {
-        type: "leaf",
-        resource: { type: "function", path: { component: componentPath, udfPath: `${modulePath}:${fn.name}` } },
-      };
-    }
-  }
-  return root;
+  const checked = (node: ExportsJson): unknown =>
+    node.type === "leaf"
+      ? {
+          type: "leaf",
+          resource: {
+            type: "function",
+            path: { component: componentPath, udfPath: node.leaf.slice("_reference/function/".length) },
+          },
+        }
+      : { type: "branch", children: children(node.branch) };
+  const children = (branch: [string, ExportsJson][]) =>
+    Object.fromEntries(branch.map(([name, child]) => [name, checked(child)]));
+  return children(fileBasedExports(analysis).branch);
 }
 
 function cronDiff(before: CronSpec[], after: CronSpec[]) {
@@ -419,6 +419,15 @@ function instantiate(app: DefinitionMetadata, definitions: ReadonlyMap<string, L
   };
   visit(app, "", 1);
   return instances;
+}
+
+/** What the engine runs of each component instance: its definition's modules and schema. */
+function componentCode(instances: ComponentInstance[], definitions: ReadonlyMap<string, LoadedDefinition>) {
+  return instances.map(({ componentPath, definitionPath }) => ({
+    path: componentPath,
+    modules: definitions.get(definitionPath)!.modules,
+    schema: definitions.get(definitionPath)!.schemaObject,
+  }));
 }
 
 /** Every bundle of a manifest's component definitions. */
@@ -549,11 +558,7 @@ export class Deployment {
       engineCode: {
         modules: engineModules,
         schema: schemaObject,
-        components: instances.map(({ componentPath, definitionPath }) => ({
-          path: componentPath,
-          modules: definitions.get(definitionPath)!.modules,
-          schema: definitions.get(definitionPath)!.schemaObject,
-        })),
+        components: componentCode(instances, definitions),
       },
       analysis: Object.fromEntries(Object.entries(analysis).sort(([a], [b]) => byCodePoint(a, b))),
       schema,
@@ -730,11 +735,7 @@ export class Deployment {
         engineCode: {
           modules: engineModules,
           schema: schemaObject,
-          components: instances.map(({ componentPath, definitionPath }) => ({
-            path: componentPath,
-            modules: definitions.get(definitionPath)!.modules,
-            schema: definitions.get(definitionPath)!.schemaObject,
-          })),
+          components: componentCode(instances, definitions),
           nodeModules: manifest.modules.filter((bundle) => bundle.environment === "node").map((bundle) => bundle.path),
         },
         analysis: sortedAnalysis,
