@@ -65,6 +65,12 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** A component definition of one version, imported and analyzed. */
 type LoadedDefinition = {
   definitionPath: string;
+  /** Its bundles' hashes together: an identical definition in a later push is not imported again. */
+  hash: string;
+  /** The version whose directory its modules were imported from (and whose source maps map them). */
+  origin: string;
+  /** The source maps of `origin`. */
+  originMaps: SourceMaps;
   metadata: DefinitionMetadata;
   analysis: Record<string, AnalyzedModule>;
   schema: DatabaseSchemaJson | null;
@@ -91,6 +97,21 @@ type LoadedCode = {
   /** Every component the app uses, parents before children. */
   instances: ComponentInstance[];
 };
+
+/** The versions (other than its own) whose directories and source maps a version's components still use. */
+function originsOf(loaded: LoadedCode): Map<string, SourceMaps> {
+  const origins = new Map<string, SourceMaps>();
+  for (const definition of loaded.definitions.values()) {
+    if (definition.origin !== loaded.version) origins.set(definition.origin, definition.originMaps);
+  }
+  return origins;
+}
+
+/** The hash of a stored component definition's bundles. */
+function definitionHash(component: StoredComponent): string {
+  const bundles = [component.definition, component.schema, ...component.modules];
+  return moduleHash({ source: JSON.stringify(bundles.map((bundle) => bundle && [bundle.path, bundle.sha256])) });
+}
 
 type SchemaStatus =
   | { type: "complete" }
@@ -640,6 +661,10 @@ export class Deployment {
         schema,
         schemaObject,
         modules,
+        // Loaded from disk, never taken over by a push.
+        hash: "",
+        origin: "directory",
+        originMaps: maps,
       });
     }
     const definition = parseDefinition(found.app, "");
@@ -686,6 +711,12 @@ export class Deployment {
     manifest: CodeManifest,
     modules: ModuleConfig[],
     variables: Record<string, string>,
+    /**
+     * Definitions of the live code a push may take over as they are when its bundles are identical
+     * (and so are those of every definition it uses): importing Convex's components again on every
+     * push was most of a warm push's time. Not for a reload, whose point is to run module code again.
+     */
+    reusable?: ReadonlyMap<string, LoadedDefinition>,
   ): Promise<LoadedCode> {
     const dir = this.deps.store.dir(version);
     const maps = new SourceMaps(dir);
@@ -702,8 +733,23 @@ export class Deployment {
       // Components first, each after those it uses: a definition imports its children's.
       const definitions = new Map<string, LoadedDefinition>();
       for (const component of dependencyOrder(manifest.components ?? [])) {
+        const previous = reusable?.get(component.definitionPath);
+        const hash = definitionHash(component);
+        if (
+          previous !== undefined &&
+          previous.hash === hash &&
+          component.dependencies.every((dependency) => definitions.get(dependency)?.origin !== version)
+        ) {
+          definitions.set(component.definitionPath, previous);
+          continue;
+        }
         this.writeComponentDeps(dir, component.dir, definitions);
-        definitions.set(component.definitionPath, await this.loadComponentDefinition(dir, component, maps));
+        definitions.set(component.definitionPath, {
+          ...(await this.loadComponentDefinition(dir, component, maps)),
+          hash,
+          origin: version,
+          originMaps: maps,
+        });
       }
       if (manifest.definition !== null) {
         this.writeComponentDeps(dir, "", definitions);
@@ -793,7 +839,7 @@ export class Deployment {
     dir: string,
     component: StoredComponent,
     maps: SourceMaps,
-  ): Promise<LoadedDefinition> {
+  ): Promise<Omit<LoadedDefinition, "hash" | "origin" | "originMaps">> {
     const prefix = `${component.dir}/`;
     const label = (modulePath: string) => `${component.definitionPath}/${modulePath}`;
     const namespace = await this.importModule(dir, component.definition.path, label("convex.config.js"));
@@ -968,7 +1014,7 @@ export class Deployment {
           active === null ? undefined : { version: active.version, hashes: previousHashes },
         );
         store.writeManifest(version, manifest);
-        loaded = await this.load(version, manifest, all, this.deps.scope.variables());
+        loaded = await this.load(version, manifest, all, this.deps.scope.variables(), this.loaded?.definitions);
       } catch (error) {
         store.remove(version);
         throw error;
@@ -1208,8 +1254,7 @@ export class Deployment {
       this.deps.verifier.setProviders(providersFromAuthInfo(push.active.authInfo));
       store.setActive(push.active);
       // Older code is no longer needed: pending pushes keep theirs.
-      store.prune([push.active.version, ...[...this.pending.values()].map((p) => p.active.version)]);
-      if (previousLoaded !== null && previousLoaded !== push.loaded) previousLoaded.maps.dispose();
+      this.retire(previousLoaded, push.loaded);
       await this.deps.scheduler.startCrons();
       this.deps.refreshAll();
 
@@ -1439,6 +1484,27 @@ export class Deployment {
     });
   }
 
+  /**
+   * After `next` became live: removes the code directories nothing needs any more (kept: the live
+   * version, pending pushes, and the versions whose components the live code took over, with those
+   * of pending pushes) and forgets the source maps of the versions gone.
+   */
+  private retire(previous: LoadedCode | null, next: LoadedCode): void {
+    const pending = [...this.pending.values()].map((push) => push.loaded);
+    const needed = new Map<string, SourceMaps>([[next.version, next.maps]]);
+    for (const loaded of [next, ...pending]) {
+      needed.set(loaded.version, loaded.maps);
+      for (const [version, maps] of originsOf(loaded)) needed.set(version, maps);
+    }
+    this.deps.store.prune(needed.keys());
+    for (const [version, maps] of this.retainedMaps) if (!needed.has(version)) maps.dispose();
+    if (previous !== null && !needed.has(previous.version)) previous.maps.dispose();
+    this.retainedMaps = new Map([...needed].filter(([version]) => version !== next.version));
+  }
+
+  /** Source maps of versions other than the live one that are still in use (see `retire`). */
+  private retainedMaps = new Map<string, SourceMaps>();
+
   /** Loads the live code again from a fresh copy of its directory, so module-level code runs again. */
   private async reloadModules(): Promise<void> {
     const active = this.active;
@@ -1455,8 +1521,7 @@ export class Deployment {
       await this.deps.engine.replaceCode(loaded.engineCode, { sourceDir: store.codeRoot });
       this.loaded = loaded;
       store.setActive({ ...active, version });
-      store.prune([version, ...[...this.pending.values()].map((p) => p.active.version)]);
-      current.maps.dispose();
+      this.retire(current, loaded);
     } catch (error) {
       store.remove(version);
       this.deps.log(

@@ -123,6 +123,27 @@ describe("components pushed by the Convex CLI", { timeout: 180_000 }, () => {
     expect(await client.query(counters.read, { name: "a" })).toMatchObject({ counter: 200, visits: 1000 });
   });
 
+  it("a push that changes only the app keeps the components it took over working", async () => {
+    const file = path.join(dir, "convex/counters.ts");
+    await writeFile(
+      file,
+      `${await readFile(file, "utf8")}\nexport const version = query({ args: {}, handler: () => 2 });\n`,
+    );
+    const run = await cli(["dev", "--once", "--typecheck", "disable"]);
+    expect(run.code, run.output).toBe(0);
+    const client = httpClient(server.url);
+    expect(await client.query(anyApi.counters!.version!, {})).toBe(2);
+    expect(await client.query(counters.read, { name: "a" })).toMatchObject({ counter: 200, visits: 1000 });
+    const failure = await client.mutation(counters.overdraw, {}).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failure).toContain("counters only count up");
+    // Frames are mapped to the sources and named relatively, never by a path on this machine.
+    expect(failure).toMatch(/convex\/counters\.ts:\d+:\d+/);
+    expect(failure).not.toContain(data.dir);
+  });
+
   it("a push whose component schema the stored data violates is refused, and the old code keeps serving", async () => {
     const schema = path.join(dir, "convex/counter/schema.ts");
     await writeFile(schema, (await readFile(schema, "utf8")).replace("value: v.number()", "value: v.string()"));
