@@ -3,7 +3,6 @@
 // when a Convex deployment (CONVEX_DEPLOYMENT, or a self-hosted backend) and Clerk keys are
 // configured, and says which mode it chose and why. Ctrl-C stops everything it started.
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import nextEnv from "@next/env";
 import {
@@ -13,6 +12,7 @@ import {
   devModeProblem,
   resolveDevMode,
 } from "../setup/config.ts";
+import { projectMirror } from "../offline/project-mirror.ts";
 
 nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
 
@@ -94,19 +94,4 @@ if (mode.mode === "connected") {
   });
   run("node", ["--import", "tsx", "services/export/src/main.ts"]); // the export service, on the same stack
   run("npx", ["next", "dev"]);
-}
-
-/** A directory of symlinks to the project's own files (not its local settings or data), recreated each start. */
-function projectMirror(dir) {
-  const root = process.cwd();
-  const skipped = new Set([".env", ".env.local", ".git", ".next", ".offline", path.basename(dir)]);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const name of readdirSync(root)) {
-    if (skipped.has(name) || name.startsWith(".env.")) continue;
-    const target = path.join(root, name);
-    if (!existsSync(target)) continue;
-    symlinkSync(target, path.join(dir, name), lstatSync(target).isDirectory() ? "dir" : "file");
-  }
-  return dir;
 }
