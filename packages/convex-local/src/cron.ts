@@ -121,7 +121,11 @@ class Reader {
 
 /** One comma-separated item: `5`, `*` (the unit's first value), `5/10`, `5-20`, `5-20/3`. */
 function item(reader: Reader, unit: Unit, value: () => number): Item {
-  const start = reader.eat("*") ? unit.min : value();
+  return itemFrom(reader, unit, value, reader.eat("*") ? unit.min : value());
+}
+
+/** The rest of an item whose first value, `start`, was read: `/10`, `-20`, `-20/3`, or nothing. */
+function itemFrom(reader: Reader, unit: Unit, value: () => number, start: number): Item {
   if (reader.eat("/")) return { start, end: unit.max, step: reader.step(unit) };
   if (reader.eat("-")) {
     const end = value();
@@ -147,17 +151,26 @@ function expand(items: Item[], unit: Unit): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
+/**
+ * A field that opens with `*`: null for `*` alone (every value); for a step from the start (`*`
+ * then `/n`), its values and those of the items after it; undefined when the field does not open
+ * with `*`.
+ */
+function starred(reader: Reader, unit: Unit, value: () => number): number[] | null | undefined {
+  if (!reader.eat("*")) return undefined;
+  if (!reader.eat("/")) {
+    reader.end();
+    return null;
+  }
+  return expand(tail(reader, unit, value, [{ start: unit.min, end: unit.max, step: reader.step(unit) }]), unit);
+}
+
 /** Minutes, hours and months: `*`, a step from the start (`*` then `/n`), and lists of items. */
 function plainField(text: string, unit: Unit, expression: string): number[] | null {
   const reader = new Reader(text, expression);
   const value = () => reader.value(unit);
-  if (reader.eat("*")) {
-    if (!reader.eat("/")) {
-      reader.end();
-      return null;
-    }
-    return expand(tail(reader, unit, value, [{ start: unit.min, end: unit.max, step: reader.step(unit) }]), unit);
-  }
+  const star = starred(reader, unit, value);
+  if (star !== undefined) return star;
   return expand(tail(reader, unit, value, [item(reader, unit, value)]), unit);
 }
 
@@ -165,14 +178,8 @@ function dayOfMonthField(text: string, expression: string): DayOfMonthField {
   const unit = DAYS_OF_MONTH;
   const reader = new Reader(text, expression);
   const value = () => reader.number(unit.min, unit.max);
-  if (reader.eat("*")) {
-    if (!reader.eat("/")) {
-      reader.end();
-      return { kind: "every" };
-    }
-    const first = { start: unit.min, end: unit.max, step: reader.step(unit) };
-    return { kind: "days", days: expand(tail(reader, unit, value, [first]), unit) };
-  }
+  const star = starred(reader, unit, value);
+  if (star !== undefined) return star === null ? { kind: "every" } : { kind: "days", days: star };
   if (reader.eat("L")) {
     let field: DayOfMonthField;
     if (reader.eat("-")) {
@@ -189,28 +196,15 @@ function dayOfMonthField(text: string, expression: string): DayOfMonthField {
     reader.end();
     return { kind: "nearestWeekday", day };
   }
-  let first: Item = { start: day, end: day, step: 1 };
-  if (reader.eat("-")) {
-    const end = value();
-    first = { start: day, end, step: reader.eat("/") ? reader.step(unit) : 1 };
-  } else if (reader.eat("/")) {
-    first = { start: day, end: unit.max, step: reader.step(unit) };
-  }
-  return { kind: "days", days: expand(tail(reader, unit, value, [first]), unit) };
+  return { kind: "days", days: expand(tail(reader, unit, value, [itemFrom(reader, unit, value, day)]), unit) };
 }
 
 function dayOfWeekField(text: string, expression: string): DayOfWeekField {
   const unit = DAYS_OF_WEEK;
   const reader = new Reader(text, expression);
   const value = () => reader.value(unit);
-  if (reader.eat("*")) {
-    if (!reader.eat("/")) {
-      reader.end();
-      return { kind: "every" };
-    }
-    const first = { start: unit.min, end: unit.max, step: reader.step(unit) };
-    return { kind: "days", days: expand(tail(reader, unit, value, [first]), unit) };
-  }
+  const star = starred(reader, unit, value);
+  if (star !== undefined) return star === null ? { kind: "every" } : { kind: "days", days: star };
   // A bare `L` is the week's last day, Saturday.
   if (reader.eat("L")) {
     reader.end();
@@ -226,14 +220,7 @@ function dayOfWeekField(text: string, expression: string): DayOfWeekField {
     reader.end();
     return { kind: "nth", day, nth };
   }
-  let first: Item = { start: day, end: day, step: 1 };
-  if (reader.eat("-")) {
-    const end = value();
-    first = { start: day, end, step: reader.eat("/") ? reader.step(unit) : 1 };
-  } else if (reader.eat("/")) {
-    first = { start: day, end: unit.max, step: reader.step(unit) };
-  }
-  return { kind: "days", days: expand(tail(reader, unit, value, [first]), unit) };
+  return { kind: "days", days: expand(tail(reader, unit, value, [itemFrom(reader, unit, value, day)]), unit) };
 }
 
 /** Reads an expression as a deployment does; throws `CronExpressionError` where it refuses one. */
