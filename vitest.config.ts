@@ -10,10 +10,13 @@ export default defineConfig({
       { find: /^@\//, replacement: `${import.meta.dirname}/` },
     ],
   },
+  // tsconfig.json leaves JSX to Next.js ("preserve"); tests that render components need it compiled.
+  oxc: { jsx: { runtime: "automatic" } },
   test: {
     // Unit suites only; Playwright's browser tests in e2e/ have their own runner.
     include: [
       "convex/**/*.test.ts",
+      "components/**/*.test.{ts,tsx}",
       "lib/**/*.test.ts",
       "offline/**/*.test.ts",
       "setup/**/*.test.ts",
@@ -25,6 +28,8 @@ export default defineConfig({
       "services/*/test/**/*.test.ts",
     ],
     environment: "edge-runtime",
+    // Component tests (happy-dom): scripts a component renders, e.g. Clerk's from its CDN, are not fetched.
+    environmentOptions: { happyDOM: { settings: { handleDisabledFileLoadingAsSuccess: true } } },
     // The workspace packages ship TypeScript sources: transform them like the app's own files. Convex's
     // components ship code for bundlers (imports without extensions), which the offline stack loads
     // from disk when it runs in a test: transform them too, as the CLI's bundler and tsx resolve them.

@@ -1,62 +1,50 @@
 "use client";
 
-// Clerk mode: ClerkProvider + ConvexProviderWithClerk, and Clerk's own components for the auth UI.
-import {
-  ClerkProvider,
-  OrganizationList,
-  OrganizationProfile,
-  OrganizationSwitcher as ClerkOrganizationSwitcher,
-  RedirectToTasks,
-  SignIn,
-  SignUp,
-  TaskChooseOrganization,
-  UserButton,
-  useAuth,
-  useSession,
-} from "@clerk/nextjs";
+// Clerk mode: clerk-js (lib/auth/clerk-browser.ts) behind the adapter contract, Convex given Clerk's
+// tokens through ConvexProviderWithClerk, and Clerk's own components for the auth UI.
+import { clerkJSScriptUrl, clerkUIScriptUrl } from "@clerk/shared/loadClerkJsScript";
+import type {
+  Clerk,
+  ClerkOptions,
+  GetTokenOptions,
+  OrganizationListProps,
+  OrganizationProfileProps,
+  OrganizationSwitcherProps,
+  SignInProps,
+  SignUpProps,
+  TaskChooseOrganizationProps,
+} from "@clerk/shared/types";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
 import { UserCogIcon } from "lucide-react";
+import { useRouter } from "next/navigation";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+  useTransition,
+  type ReactNode,
+} from "react";
+
 import { Link } from "@/components/link";
-import { useCallback, useMemo, type ReactNode } from "react";
-
 import { Button } from "@/components/ui/button";
-import { convexUrl } from "@/setup/config";
-import { routes, selectOrgView } from "@/lib/routes";
-
-import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
-import { issuerOfPublishableKey } from "@/setup/token-claims";
+import { authOf, ClerkBrowser, type ClerkSnapshot } from "@/lib/auth/clerk-browser";
 import type { AdapterAuthState, AuthPageProps } from "@/lib/auth/types";
+import { routes, selectOrgView } from "@/lib/routes";
+import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
+import { convexUrl } from "@/setup/config";
+import { issuerOfPublishableKey } from "@/setup/token-claims";
+
+const PUBLISHABLE_KEY = process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY ?? "";
 
 const convex = createConvexClient(convexUrl());
+const clerkBrowser = new ClerkBrowser({ publishableKey: PUBLISHABLE_KEY });
 
 /** Tokens of the instance the publishable key names carry this `iss` (its Frontend API URL). */
-const ISSUER = issuerOfPublishableKey(process.env.NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY ?? "");
-
-type GetToken = ReturnType<typeof useAuth>["getToken"];
-
-/**
- * Clerk's useAuth for ConvexProviderWithClerk, noting every token (or failure to get one) it hands
- * to Convex: ConvexProviderWithClerk swallows getToken's errors, and they name the fix (e.g. no
- * `convex` JWT template).
- */
-function useObservedAuth() {
-  const auth = useAuth();
-  const { getToken } = auth;
-  const observedGetToken = useCallback<GetToken>(
-    async (options) => {
-      try {
-        const token = await getToken(options);
-        noteToken(token);
-        return token;
-      } catch (error) {
-        noteTokenError(error);
-        throw error;
-      }
-    },
-    [getToken],
-  );
-  return useMemo(() => ({ ...auth, getToken: observedGetToken }), [auth, observedGetToken]);
-}
+const ISSUER = issuerOfPublishableKey(PUBLISHABLE_KEY);
 
 // Clerk's components take the app's theme tokens, so they follow light/dark with the rest of the UI.
 const appearance = {
@@ -78,64 +66,264 @@ const appearance = {
   },
 };
 
+const ClerkContext = createContext<ClerkBrowser | null>(null);
+
+function useClerkBrowser(): ClerkBrowser {
+  const browser = useContext(ClerkContext);
+  if (!browser) throw new Error("Clerk's components must be inside AuthAdapterProvider");
+  return browser;
+}
+
+function useClerkSnapshot(): ClerkSnapshot {
+  const browser = useClerkBrowser();
+  return useSyncExternalStore(browser.subscribe, browser.getSnapshot, () => LOADING);
+}
+
+const LOADING: ClerkSnapshot = { status: "loading" };
+
+type RouterFn = NonNullable<ClerkOptions["routerPush"]>;
+
+/**
+ * Clerk's navigations through the App Router, resolved once the navigation has rendered (Clerk waits
+ * on them, e.g. before finishing a sign-in). Steps inside a path-routed component (`/sign-in/factor-one`)
+ * only change the URL: the page stays mounted and the component follows the URL itself.
+ */
+function useClerkNavigation(): { routerPush: RouterFn; routerReplace: RouterFn } {
+  const router = useRouter();
+  const [isPending, startTransition] = useTransition();
+  const waiting = useRef<(() => void)[]>([]);
+  const flush = useCallback(() => {
+    for (const resolve of waiting.current.splice(0)) resolve();
+  }, []);
+  useEffect(() => {
+    if (!isPending) flush();
+  }, [isPending, flush]);
+  useEffect(() => flush, [flush]);
+  return useMemo(() => {
+    const navigate =
+      (kind: "push" | "replace"): RouterFn =>
+      (to, metadata) =>
+        new Promise<void>((resolve) => {
+          waiting.current.push(resolve);
+          startTransition(() => {
+            if (metadata?.__internal_metadata?.navigationType === "internal") {
+              window.history[kind === "push" ? "pushState" : "replaceState"](null, "", to);
+            } else {
+              router[kind](to);
+            }
+          });
+        });
+    return { routerPush: navigate("push"), routerReplace: navigate("replace") };
+  }, [router]);
+}
+
+/** Clerk's auth state for ConvexProviderWithClerk, noting every token (or failure to get one) it hands over. */
+function useConvexAuthFromClerk() {
+  const browser = useClerkBrowser();
+  const auth = authOf(useClerkSnapshot());
+  // ConvexProviderWithClerk swallows getToken's errors, and they name the fix (e.g. no `convex` JWT template).
+  const getToken = useCallback(
+    async (options: GetTokenOptions) => {
+      try {
+        const token = await browser.getToken(options);
+        noteToken(token);
+        return token;
+      } catch (error) {
+        noteTokenError(error);
+        throw error;
+      }
+    },
+    [browser],
+  );
+  return useMemo(() => ({ ...auth, getToken }), [auth, getToken]);
+}
+
+/** The mounted provider's navigation; Clerk keeps the functions it was loaded with for the page's life. */
+const currentNavigation: { current: { routerPush: RouterFn; routerReplace: RouterFn } | null } = { current: null };
+
+const clerkOptions: ClerkOptions = {
+  routerPush: (to, metadata) => currentNavigation.current?.routerPush(to, metadata) ?? window.location.assign(to),
+  routerReplace: (to, metadata) =>
+    currentNavigation.current?.routerReplace(to, metadata) ?? window.location.replace(to),
+  appearance,
+  signInUrl: routes.signIn,
+  signUpUrl: routes.signUp,
+  signInFallbackRedirectUrl: routes.dashboard,
+  signUpFallbackRedirectUrl: routes.dashboard,
+  afterSignOutUrl: routes.landing,
+  // Instances that require an organization give new sessions a "choose-organization" task.
+  taskUrls: { "choose-organization": routes.selectOrg },
+};
+
+/**
+ * Loads Clerk once per page with the app's routes and theme, and re-renders the server's part of the
+ * page when the session or its organization changes (as Clerk's Next.js SDK does after `setActive`).
+ */
+function ClerkLoader() {
+  const browser = useClerkBrowser();
+  const router = useRouter();
+  const navigation = useClerkNavigation();
+  useEffect(() => {
+    currentNavigation.current = navigation;
+    void browser.start(clerkOptions);
+    return () => {
+      if (currentNavigation.current === navigation) currentNavigation.current = null;
+    };
+  }, [browser, navigation]);
+
+  const auth = authOf(useClerkSnapshot());
+  const seen = useRef<string | null>(null);
+  useEffect(() => {
+    if (!auth.isLoaded) return;
+    const current = `${auth.sessionId ?? ""}|${auth.orgId ?? ""}`;
+    if (seen.current !== null && seen.current !== current) router.refresh();
+    seen.current = current;
+  }, [auth.isLoaded, auth.sessionId, auth.orgId, router]);
+  return null;
+}
+
 export function AuthAdapterProvider({ children }: { children: ReactNode }) {
+  const script = { publishableKey: PUBLISHABLE_KEY };
   return (
-    <ClerkProvider
-      appearance={appearance}
-      signInUrl={routes.signIn}
-      signUpUrl={routes.signUp}
-      signInFallbackRedirectUrl={routes.dashboard}
-      signUpFallbackRedirectUrl={routes.dashboard}
-      afterSignOutUrl={routes.landing}
-      // Instances that require an organization give new sessions a "choose-organization" task.
-      taskUrls={{ "choose-organization": routes.selectOrg }}
-    >
-      <ConvexProviderWithClerk client={convex} useAuth={useObservedAuth}>
+    <ClerkContext.Provider value={clerkBrowser}>
+      {/* In the server-rendered HTML, so the browser fetches Clerk while the app's own code loads. */}
+      <script src={clerkJSScriptUrl(script)} data-clerk-js-script="" data-clerk-publishable-key={PUBLISHABLE_KEY} async crossOrigin="anonymous" />
+      <link rel="preload" href={clerkUIScriptUrl(script)} as="script" crossOrigin="anonymous" />
+      <ClerkLoader />
+      <ConvexProviderWithClerk client={convex} useAuth={useConvexAuthFromClerk}>
         {children}
       </ConvexProviderWithClerk>
-    </ClerkProvider>
+    </ClerkContext.Provider>
   );
 }
 
 export function useAuthState(): AdapterAuthState {
-  const { isLoaded, isSignedIn, userId, orgId } = useAuth();
+  const snapshot = useClerkSnapshot();
+  const { isLoaded, isSignedIn, userId, orgId } = authOf(snapshot);
   return {
     isLoaded,
     isSignedIn: isSignedIn === true,
     userId: userId ?? null,
     orgId: orgId ?? null,
-    problem: null,
+    problem: snapshot.status === "error" ? snapshot.message : null,
     issuer: ISSUER,
   };
 }
 
-export function UserMenu() {
+/**
+ * One of Clerk's components, drawn by clerk-js into this element once Clerk has loaded; the
+ * placeholder holds its place until then. `mount` returns the matching unmount.
+ */
+function ClerkComponent({
+  mount,
+  placeholder,
+  className,
+  testId,
+}: {
+  mount: (clerk: Clerk, node: HTMLDivElement) => () => void;
+  placeholder?: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
+  const snapshot = useClerkSnapshot();
+  const clerk = snapshot.status === "ready" ? snapshot.clerk : null;
+  const node = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!clerk || !node.current) return;
+    return mount(clerk, node.current);
+  }, [clerk, mount]);
   return (
-    <div data-testid="user-menu" className="flex size-9 items-center justify-center">
-      <UserButton />
+    <div data-testid={testId} className={className}>
+      {clerk ? null : placeholder}
+      <div ref={node} className="contents" />
     </div>
   );
 }
+
+const mountUserButton = (clerk: Clerk, node: HTMLDivElement) => {
+  clerk.mountUserButton(node);
+  return () => clerk.unmountUserButton(node);
+};
+
+export function UserMenu() {
+  return (
+    <ClerkComponent
+      testId="user-menu"
+      className="flex size-9 items-center justify-center"
+      mount={mountUserButton}
+      placeholder={<div aria-hidden className="size-7 animate-pulse rounded-full bg-muted" />}
+    />
+  );
+}
+
+const organizationSwitcherProps: OrganizationSwitcherProps = {
+  hidePersonal: true,
+  afterSelectOrganizationUrl: routes.dashboard,
+  afterCreateOrganizationUrl: routes.dashboard,
+  afterLeaveOrganizationUrl: routes.selectOrg,
+};
+
+const mountOrganizationSwitcher = (clerk: Clerk, node: HTMLDivElement) => {
+  clerk.mountOrganizationSwitcher(node, organizationSwitcherProps);
+  return () => clerk.unmountOrganizationSwitcher(node);
+};
 
 export function OrganizationSwitcher() {
   return (
-    <div data-testid="org-switcher" className="flex min-h-9 items-center">
-      <ClerkOrganizationSwitcher
-        hidePersonal
-        afterSelectOrganizationUrl={routes.dashboard}
-        afterCreateOrganizationUrl={routes.dashboard}
-        afterLeaveOrganizationUrl={routes.selectOrg}
-      />
-    </div>
+    <ClerkComponent
+      testId="org-switcher"
+      className="flex min-h-9 items-center"
+      mount={mountOrganizationSwitcher}
+      placeholder={<div aria-hidden className="h-7 w-36 animate-pulse rounded-md bg-muted" />}
+    />
   );
 }
 
+const cardPlaceholder = (
+  <div aria-busy="true" aria-label="Loading" className="h-96 w-full max-w-md animate-pulse rounded-xl bg-muted" />
+);
+
 export function SignInPage({ redirectUrl }: AuthPageProps) {
-  return <SignIn routing="path" path={routes.signIn} signUpUrl={routes.signUp} fallbackRedirectUrl={redirectUrl} />;
+  const mount = useCallback(
+    (clerk: Clerk, node: HTMLDivElement) => {
+      const props: SignInProps = {
+        routing: "path",
+        path: routes.signIn,
+        signUpUrl: routes.signUp,
+        fallbackRedirectUrl: redirectUrl,
+      };
+      clerk.mountSignIn(node, props);
+      return () => clerk.unmountSignIn(node);
+    },
+    [redirectUrl],
+  );
+  return <ClerkComponent mount={mount} placeholder={cardPlaceholder} />;
 }
 
 export function SignUpPage({ redirectUrl }: AuthPageProps) {
-  return <SignUp routing="path" path={routes.signUp} signInUrl={routes.signIn} fallbackRedirectUrl={redirectUrl} />;
+  const mount = useCallback(
+    (clerk: Clerk, node: HTMLDivElement) => {
+      const props: SignUpProps = {
+        routing: "path",
+        path: routes.signUp,
+        signInUrl: routes.signIn,
+        fallbackRedirectUrl: redirectUrl,
+      };
+      clerk.mountSignUp(node, props);
+      return () => clerk.unmountSignUp(node);
+    },
+    [redirectUrl],
+  );
+  return <ClerkComponent mount={mount} placeholder={cardPlaceholder} />;
+}
+
+/** Clerk's flow for a session's other tasks (e.g. resetting a password), which owns its own pages. */
+function RedirectToTasks() {
+  const snapshot = useClerkSnapshot();
+  useEffect(() => {
+    if (snapshot.status === "ready") void snapshot.clerk.redirectToTasks();
+  }, [snapshot]);
+  return cardPlaceholder;
 }
 
 /**
@@ -143,24 +331,42 @@ export function SignUpPage({ redirectUrl }: AuthPageProps) {
  * task); one with another task goes to Clerk's task flow; an active session picks from its list.
  */
 export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
-  const { isLoaded, session } = useSession();
-  switch (selectOrgView({ isLoaded, status: session?.status, currentTaskKey: session?.currentTask?.key })) {
+  const snapshot = useClerkSnapshot();
+  const session = snapshot.status === "ready" ? snapshot.resources.session : undefined;
+  const view = selectOrgView({
+    isLoaded: snapshot.status !== "loading",
+    status: session?.status,
+    currentTaskKey: session?.currentTask?.key,
+  });
+  const mountTask = useCallback(
+    (clerk: Clerk, node: HTMLDivElement) => {
+      const props: TaskChooseOrganizationProps = { redirectUrlComplete: redirectUrl };
+      clerk.mountTaskChooseOrganization(node, props);
+      return () => clerk.unmountTaskChooseOrganization(node);
+    },
+    [redirectUrl],
+  );
+  const mountList = useCallback(
+    (clerk: Clerk, node: HTMLDivElement) => {
+      const props: OrganizationListProps = {
+        hidePersonal: true,
+        afterSelectOrganizationUrl: redirectUrl,
+        afterCreateOrganizationUrl: redirectUrl,
+      };
+      clerk.mountOrganizationList(node, props);
+      return () => clerk.unmountOrganizationList(node);
+    },
+    [redirectUrl],
+  );
+  switch (view) {
     case "loading":
-      return (
-        <div aria-busy="true" aria-label="Loading" className="h-96 w-full max-w-md animate-pulse rounded-xl bg-muted" />
-      );
+      return cardPlaceholder;
     case "choose-organization-task":
-      return <TaskChooseOrganization redirectUrlComplete={redirectUrl} />;
+      return <ClerkComponent mount={mountTask} placeholder={cardPlaceholder} />;
     case "other-task":
       return <RedirectToTasks />;
     case "organization-list":
-      return (
-        <OrganizationList
-          hidePersonal
-          afterSelectOrganizationUrl={redirectUrl}
-          afterCreateOrganizationUrl={redirectUrl}
-        />
-      );
+      return <ClerkComponent mount={mountList} placeholder={cardPlaceholder} />;
   }
 }
 
@@ -176,17 +382,22 @@ export function ManageMembers() {
   );
 }
 
+const organizationProfileProps: OrganizationProfileProps = {
+  routing: "path",
+  path: routes.manageMembers,
+  afterLeaveOrganizationUrl: routes.selectOrg,
+  appearance: { elements: { rootBox: "w-full", cardBox: "w-full max-w-none shadow-none border" } },
+};
+
+const mountOrganizationProfile = (clerk: Clerk, node: HTMLDivElement) => {
+  clerk.mountOrganizationProfile(node, organizationProfileProps);
+  return () => clerk.unmountOrganizationProfile(node);
+};
+
 /**
  * Clerk's own member management (roles, removal, invitations), at `/members/manage/[[...rest]]`.
  * Its changes reach Convex through the `organizationMembership.*` webhooks.
  */
 export function ManageMembersPage() {
-  return (
-    <OrganizationProfile
-      routing="path"
-      path={routes.manageMembers}
-      afterLeaveOrganizationUrl={routes.selectOrg}
-      appearance={{ elements: { rootBox: "w-full", cardBox: "w-full max-w-none shadow-none border" } }}
-    />
-  );
+  return <ClerkComponent className="w-full" mount={mountOrganizationProfile} placeholder={cardPlaceholder} />;
 }
