@@ -5,7 +5,7 @@ import { Fragment, useId } from "react";
 
 import { ErrorState } from "@/components/error-state";
 import { Button } from "@/components/ui/button";
-import { SHORT_MESSAGE, type AuthDiagnosis } from "@/setup/diagnose";
+import type { AuthDiagnosis } from "@/setup/diagnose";
 import { showsSetupDetails } from "@/setup/config";
 
 /** Text with `backtick` spans shown as code (commands and values to copy). */
@@ -91,6 +91,10 @@ function SetupBanner({ diagnosis, retry }: { diagnosis: AuthDiagnosis; retry: ()
     </section>
   );
 }
+
+/** What the production banner says; the diagnosis itself goes to the console. */
+const SHORT_MESSAGE =
+  "We could not open your workspace because of a problem with this app's sign-in setup. Try again later; if it keeps happening, contact the people who run this app.";
 
 /**
  * A setup problem, as each audience should see it: the whole diagnosis for developers; for users

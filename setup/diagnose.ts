@@ -308,10 +308,6 @@ export function diagnoseNotProvisioned(context: DiagnosisContext, message: strin
   };
 }
 
-/** What the production banner says; the diagnosis itself goes to the console. */
-export const SHORT_MESSAGE =
-  "We could not open your workspace because of a problem with this app's sign-in setup. Try again later; if it keeps happening, contact the people who run this app.";
-
 /** The whole diagnosis as one console message (production logs it; development shows it too). */
 export function consoleReport(diagnosis: AuthDiagnosis): string {
   const lines = [
