@@ -19,16 +19,6 @@ import { usePaginatedQuery } from "convex/react";
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { toast } from "@/lib/toast";
 
-import {
-  AlertDialog,
-  AlertDialogAction,
-  AlertDialogCancel,
-  AlertDialogContent,
-  AlertDialogDescription,
-  AlertDialogFooter,
-  AlertDialogHeader,
-  AlertDialogTitle,
-} from "@/components/ui/alert-dialog";
 import { api } from "@/convex/_generated/api";
 import type { Id } from "@/convex/_generated/dataModel";
 import { useAppMutation } from "@/hooks/use-app-mutation";
@@ -41,6 +31,8 @@ import { SHORTCUTS_ID, TaskCardBody, type CardActions, type MoveDirection } from
 
 // The task dialog (form, assignee select) loads when a task is opened or created.
 const TaskDialog = lazy(() => import("./task-dialog").then((m) => ({ default: m.TaskDialog })));
+// The delete confirmation loads when first asked for (the card menu offering it preloads it).
+const DeleteTaskDialog = lazy(() => import("./delete-task-dialog").then((m) => ({ default: m.DeleteTaskDialog })));
 
 const COLUMN_PAGE = 25;
 
@@ -97,6 +89,7 @@ export function Board({ project, canWrite, members }: { project: ProjectView; ca
   const [activeId, setActiveId] = useState<Id<"tasks"> | null>(null);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [deleting, setDeleting] = useState<TaskView | null>(null);
+  const [deleteAsked, setDeleteAsked] = useState(false);
   const focusAfterMove = useRef<Id<"tasks"> | null>(null);
 
   const tasks = useMemo(
@@ -199,7 +192,10 @@ export function Board({ project, canWrite, members }: { project: ProjectView; ca
         performMove(task, status, liveIds[status][0], `to the top of ${STATUS_LABELS[status]}`);
       },
       onOpen: () => setDialog({ mode: canWrite ? "edit" : "view", taskId: task._id }),
-      onDelete: () => setDeleting(task),
+      onDelete: () => {
+        setDeleteAsked(true);
+        setDeleting(task);
+      },
     };
   }
 
@@ -343,29 +339,19 @@ export function Board({ project, canWrite, members }: { project: ProjectView; ca
         ) : null}
       </Suspense>
 
-      <AlertDialog open={deleting !== null} onOpenChange={(open) => (open ? undefined : setDeleting(null))}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Delete “{deleting?.title}”?</AlertDialogTitle>
-            <AlertDialogDescription>The task is removed for everyone. This cannot be undone.</AlertDialogDescription>
-          </AlertDialogHeader>
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogAction
-              className="bg-destructive text-white hover:bg-destructive/90"
-              data-testid="confirm-delete-task"
-              onClick={() => {
-                if (deleting !== null) {
-                  setAnnouncement(`Deleted ${deleting.title}.`);
-                  void remove({ id: deleting._id });
-                }
-              }}
-            >
-              Delete task
-            </AlertDialogAction>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      {/* Stays mounted once used, so it can animate closed. */}
+      {deleteAsked ? (
+        <Suspense fallback={null}>
+          <DeleteTaskDialog
+            task={deleting}
+            onClose={() => setDeleting(null)}
+            onConfirm={(task) => {
+              setAnnouncement(`Deleted ${task.title}.`);
+              void remove({ id: task._id });
+            }}
+          />
+        </Suspense>
+      ) : null}
     </>
   );
 }

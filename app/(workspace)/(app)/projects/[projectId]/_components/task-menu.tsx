@@ -16,6 +16,9 @@ import type { TaskView } from "@/lib/types";
 
 import { TaskMenuTrigger, type CardActions } from "./task-card";
 
+// The menu offers deleting, so the confirmation's code comes along with it.
+void import("./delete-task-dialog");
+
 /** The card's actions menu, loaded on first use by TaskMenuTrigger's owner; it opens as it mounts. */
 export function TaskMenu({ task, actions }: { task: TaskView; actions: CardActions }) {
   return (
