@@ -5,7 +5,7 @@ const column = (page: Page, status: "todo" | "in_progress" | "done") => page.get
 const card = (page: Page, status: "todo" | "in_progress" | "done", title: string) =>
   column(page, status).getByRole("article", { name: title });
 
-test("admin and member: a new project and task appear for the member live; the member's move reaches the admin", async ({
+test("admin and member: a new project and task appear for the member live; the member's moves reach the admin, the admin's deletion the member", async ({
   browser,
 }) => {
   const admin = await signedInPage(browser, DEMO.alice.email, "/projects");
@@ -44,4 +44,18 @@ test("admin and member: a new project and task appear for the member live; the m
   await card(member, "in_progress", title).getByTestId("task-title").focus();
   await member.keyboard.press("Alt+ArrowRight");
   await expect(card(admin, "done", title)).toBeVisible();
+
+  // Deleting asks first (its dialog loads on first use); the card leaves the member's board.
+  await admin.getByRole("button", { name: `Actions for task ${title}` }).click();
+  await admin.getByRole("menuitem", { name: /Delete/ }).click();
+  const confirm = admin.getByRole("alertdialog", { name: `Delete “${title}”?` });
+  await expect(confirm).toBeVisible();
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(confirm).toBeHidden();
+  await expect(card(admin, "done", title)).toBeVisible();
+  await admin.getByRole("button", { name: `Actions for task ${title}` }).click();
+  await admin.getByRole("menuitem", { name: /Delete/ }).click();
+  await admin.getByTestId("confirm-delete-task").click();
+  await expect(card(member, "done", title)).toHaveCount(0);
+  await expect(card(admin, "done", title)).toHaveCount(0);
 });
