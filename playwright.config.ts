@@ -54,6 +54,15 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
+      // Connected mode's production build (e2e/connected.spec.ts), for a made-up Clerk instance.
+      command: "node --import tsx e2e/connected-server.ts",
+      url: "http://localhost:3005/",
+      reuseExistingServer: false,
+      timeout: 300_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
       command: "npm run start",
       // Its server reads the identity provider's API key from the stack's data directory above.
       env: { OFFLINE_IDP_API_KEY_FILE: ".offline/e2e/idp/api-key" },

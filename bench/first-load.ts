@@ -93,10 +93,14 @@ export async function dashboardLcp(browser: Browser, origin: string, storageStat
   return samples.sort((a, b) => a - b);
 }
 
-/** A production build of connected mode in a temporary copy of the project (the project's `.next` is untouched). */
-export function buildConnected(): { dir: string; env: NodeJS.ProcessEnv; remove: () => void } {
+/**
+ * A production build of connected mode in a temporary copy of the project (the project's `.next` is
+ * untouched): a new directory, or `into`, emptied first.
+ */
+export function buildConnected(into?: string): { dir: string; env: NodeJS.ProcessEnv; remove: () => void } {
   const root = process.cwd();
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-connected-"));
+  if (into !== undefined) rmSync(into, { recursive: true, force: true });
+  const dir = into ?? mkdtempSync(path.join(tmpdir(), "bench-connected-"));
   const skip = new Set(["node_modules", ".next", ".git", ".offline", "test-results", "playwright-report"]);
   cpSync(root, dir, {
     recursive: true,
