@@ -120,7 +120,8 @@ function useClerkNavigation(): { routerPush: RouterFn; routerReplace: RouterFn }
 /** Clerk's auth state for ConvexProviderWithClerk, noting every token (or failure to get one) it hands over. */
 function useConvexAuthFromClerk() {
   const browser = useClerkBrowser();
-  const auth = authOf(useClerkSnapshot());
+  const snapshot = useClerkSnapshot();
+  const auth = useMemo(() => authOf(snapshot), [snapshot]);
   // ConvexProviderWithClerk swallows getToken's errors, and they name the fix (e.g. no `convex` JWT template).
   const getToken = useCallback(
     async (options: GetTokenOptions) => {
@@ -320,9 +321,10 @@ export function SignUpPage({ redirectUrl }: AuthPageProps) {
 /** Clerk's flow for a session's other tasks (e.g. resetting a password), which owns its own pages. */
 function RedirectToTasks() {
   const snapshot = useClerkSnapshot();
+  const clerk = snapshot.status === "ready" ? snapshot.clerk : null;
   useEffect(() => {
-    if (snapshot.status === "ready") void snapshot.clerk.redirectToTasks();
-  }, [snapshot]);
+    if (clerk) void clerk.redirectToTasks();
+  }, [clerk]);
   return cardPlaceholder;
 }
 
