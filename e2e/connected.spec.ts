@@ -65,7 +65,10 @@ test("connected build: /sign-in loads clerk-js from the instance once, with the 
     if (url.endsWith("/clerk.browser.js")) {
       await route.fulfill({ contentType: "application/javascript", body: FAKE_CLERK_JS });
     } else if (url.endsWith("/ui.browser.js")) {
-      await route.fulfill({ contentType: "application/javascript", body: "window.__internal_ClerkUICtor = function () {};" });
+      await route.fulfill({
+        contentType: "application/javascript",
+        body: "window.__internal_ClerkUICtor = function () {};",
+      });
     } else {
       await route.fulfill({ status: 404, body: "" });
     }
@@ -73,7 +76,9 @@ test("connected build: /sign-in loads clerk-js from the instance once, with the 
 
   await page.goto("/sign-in");
   await expect(page.getByRole("button", { name: "Continue" })).toBeVisible();
-  const record = await page.evaluate(() => (window as unknown as { __fakeClerk: Record<string, unknown[]> }).__fakeClerk);
+  const record = await page.evaluate(
+    () => (window as unknown as { __fakeClerk: Record<string, unknown[]> }).__fakeClerk,
+  );
   expect(record.publishableKey).toMatch(/^pk_live_/);
   expect(record.loads).toEqual([
     expect.objectContaining({
@@ -102,6 +107,8 @@ test("connected build: /sign-in loads clerk-js from the instance once, with the 
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/sign-in\/factor-one$/);
   await expectNoReload(page);
-  const mounts = await page.evaluate(() => (window as unknown as { __fakeClerk: { mounts: unknown[] } }).__fakeClerk.mounts);
+  const mounts = await page.evaluate(
+    () => (window as unknown as { __fakeClerk: { mounts: unknown[] } }).__fakeClerk.mounts,
+  );
   expect(mounts).toHaveLength(1);
 });

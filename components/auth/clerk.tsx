@@ -4,7 +4,6 @@
 // tokens through ConvexProviderWithClerk, and Clerk's own components for the auth UI.
 import { clerkJSScriptUrl, clerkUIScriptUrl } from "@clerk/shared/loadClerkJsScript";
 import type {
-  Clerk,
   ClerkOptions,
   GetTokenOptions,
   OrganizationListProps,
@@ -13,6 +12,7 @@ import type {
   SignInProps,
   SignUpProps,
   TaskChooseOrganizationProps,
+  UserButtonProps,
 } from "@clerk/shared/types";
 import { ConvexProviderWithClerk } from "convex/react-clerk";
 import { UserCogIcon } from "lucide-react";
@@ -188,7 +188,13 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
   return (
     <ClerkContext.Provider value={clerkBrowser}>
       {/* In the server-rendered HTML, so the browser fetches Clerk while the app's own code loads. */}
-      <script src={clerkJSScriptUrl(script)} data-clerk-js-script="" data-clerk-publishable-key={PUBLISHABLE_KEY} async crossOrigin="anonymous" />
+      <script
+        src={clerkJSScriptUrl(script)}
+        data-clerk-js-script=""
+        data-clerk-publishable-key={PUBLISHABLE_KEY}
+        async
+        crossOrigin="anonymous"
+      />
       <link rel="preload" href={clerkUIScriptUrl(script)} as="script" crossOrigin="anonymous" />
       <ClerkLoader />
       <ConvexProviderWithClerk client={convex} useAuth={useConvexAuthFromClerk}>
@@ -211,17 +217,30 @@ export function useAuthState(): AdapterAuthState {
   };
 }
 
+/** Clerk's components the app shows, by the name clerk-js's `mount<Name>` / `unmount<Name>` use, with their props. */
+type ClerkComponents = {
+  SignIn: SignInProps;
+  SignUp: SignUpProps;
+  UserButton: UserButtonProps;
+  OrganizationSwitcher: OrganizationSwitcherProps;
+  OrganizationList: OrganizationListProps;
+  OrganizationProfile: OrganizationProfileProps;
+  TaskChooseOrganization: TaskChooseOrganizationProps;
+};
+
 /**
- * One of Clerk's components, drawn by clerk-js into this element once Clerk has loaded; the
- * placeholder holds its place until then. `mount` returns the matching unmount.
+ * One of Clerk's components, drawn by clerk-js into this element once Clerk has loaded (and again
+ * when `props` changes); the placeholder holds its place until then.
  */
-function ClerkComponent({
-  mount,
-  placeholder,
+function ClerkComponent<Name extends keyof ClerkComponents>({
+  name,
+  props,
+  placeholder = cardPlaceholder,
   className,
   testId,
 }: {
-  mount: (clerk: Clerk, node: HTMLDivElement) => () => void;
+  name: Name;
+  props: ClerkComponents[Name];
   placeholder?: ReactNode;
   className?: string;
   testId?: string;
@@ -230,9 +249,13 @@ function ClerkComponent({
   const clerk = snapshot.status === "ready" ? snapshot.clerk : null;
   const node = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!clerk || !node.current) return;
-    return mount(clerk, node.current);
-  }, [clerk, mount]);
+    const target = node.current;
+    if (!clerk || !target) return;
+    const mount = clerk[`mount${name}`] as (node: HTMLDivElement, props: ClerkComponents[Name]) => void;
+    const unmount = clerk[`unmount${name}`] as (node: HTMLDivElement) => void;
+    mount.call(clerk, target, props);
+    return () => unmount.call(clerk, target);
+  }, [clerk, name, props]);
   return (
     <div data-testid={testId} className={className}>
       {clerk ? null : placeholder}
@@ -241,17 +264,19 @@ function ClerkComponent({
   );
 }
 
-const mountUserButton = (clerk: Clerk, node: HTMLDivElement) => {
-  clerk.mountUserButton(node);
-  return () => clerk.unmountUserButton(node);
-};
+const cardPlaceholder = (
+  <div aria-busy="true" aria-label="Loading" className="h-96 w-full max-w-md animate-pulse rounded-xl bg-muted" />
+);
+
+const userButtonProps: UserButtonProps = {};
 
 export function UserMenu() {
   return (
     <ClerkComponent
+      name="UserButton"
+      props={userButtonProps}
       testId="user-menu"
       className="flex size-9 items-center justify-center"
-      mount={mountUserButton}
       placeholder={<div aria-hidden className="size-7 animate-pulse rounded-full bg-muted" />}
     />
   );
@@ -264,58 +289,32 @@ const organizationSwitcherProps: OrganizationSwitcherProps = {
   afterLeaveOrganizationUrl: routes.selectOrg,
 };
 
-const mountOrganizationSwitcher = (clerk: Clerk, node: HTMLDivElement) => {
-  clerk.mountOrganizationSwitcher(node, organizationSwitcherProps);
-  return () => clerk.unmountOrganizationSwitcher(node);
-};
-
 export function OrganizationSwitcher() {
   return (
     <ClerkComponent
+      name="OrganizationSwitcher"
+      props={organizationSwitcherProps}
       testId="org-switcher"
       className="flex min-h-9 items-center"
-      mount={mountOrganizationSwitcher}
       placeholder={<div aria-hidden className="h-7 w-36 animate-pulse rounded-md bg-muted" />}
     />
   );
 }
 
-const cardPlaceholder = (
-  <div aria-busy="true" aria-label="Loading" className="h-96 w-full max-w-md animate-pulse rounded-xl bg-muted" />
-);
-
 export function SignInPage({ redirectUrl }: AuthPageProps) {
-  const mount = useCallback(
-    (clerk: Clerk, node: HTMLDivElement) => {
-      const props: SignInProps = {
-        routing: "path",
-        path: routes.signIn,
-        signUpUrl: routes.signUp,
-        fallbackRedirectUrl: redirectUrl,
-      };
-      clerk.mountSignIn(node, props);
-      return () => clerk.unmountSignIn(node);
-    },
+  const props = useMemo<SignInProps>(
+    () => ({ routing: "path", path: routes.signIn, signUpUrl: routes.signUp, fallbackRedirectUrl: redirectUrl }),
     [redirectUrl],
   );
-  return <ClerkComponent mount={mount} placeholder={cardPlaceholder} />;
+  return <ClerkComponent name="SignIn" props={props} />;
 }
 
 export function SignUpPage({ redirectUrl }: AuthPageProps) {
-  const mount = useCallback(
-    (clerk: Clerk, node: HTMLDivElement) => {
-      const props: SignUpProps = {
-        routing: "path",
-        path: routes.signUp,
-        signInUrl: routes.signIn,
-        fallbackRedirectUrl: redirectUrl,
-      };
-      clerk.mountSignUp(node, props);
-      return () => clerk.unmountSignUp(node);
-    },
+  const props = useMemo<SignUpProps>(
+    () => ({ routing: "path", path: routes.signUp, signInUrl: routes.signIn, fallbackRedirectUrl: redirectUrl }),
     [redirectUrl],
   );
-  return <ClerkComponent mount={mount} placeholder={cardPlaceholder} />;
+  return <ClerkComponent name="SignUp" props={props} />;
 }
 
 /** Clerk's flow for a session's other tasks (e.g. resetting a password), which owns its own pages. */
@@ -340,35 +339,20 @@ export function SelectOrgPage({ redirectUrl }: AuthPageProps) {
     status: session?.status,
     currentTaskKey: session?.currentTask?.key,
   });
-  const mountTask = useCallback(
-    (clerk: Clerk, node: HTMLDivElement) => {
-      const props: TaskChooseOrganizationProps = { redirectUrlComplete: redirectUrl };
-      clerk.mountTaskChooseOrganization(node, props);
-      return () => clerk.unmountTaskChooseOrganization(node);
-    },
-    [redirectUrl],
-  );
-  const mountList = useCallback(
-    (clerk: Clerk, node: HTMLDivElement) => {
-      const props: OrganizationListProps = {
-        hidePersonal: true,
-        afterSelectOrganizationUrl: redirectUrl,
-        afterCreateOrganizationUrl: redirectUrl,
-      };
-      clerk.mountOrganizationList(node, props);
-      return () => clerk.unmountOrganizationList(node);
-    },
+  const taskProps = useMemo<TaskChooseOrganizationProps>(() => ({ redirectUrlComplete: redirectUrl }), [redirectUrl]);
+  const listProps = useMemo<OrganizationListProps>(
+    () => ({ hidePersonal: true, afterSelectOrganizationUrl: redirectUrl, afterCreateOrganizationUrl: redirectUrl }),
     [redirectUrl],
   );
   switch (view) {
     case "loading":
       return cardPlaceholder;
     case "choose-organization-task":
-      return <ClerkComponent mount={mountTask} placeholder={cardPlaceholder} />;
+      return <ClerkComponent name="TaskChooseOrganization" props={taskProps} />;
     case "other-task":
       return <RedirectToTasks />;
     case "organization-list":
-      return <ClerkComponent mount={mountList} placeholder={cardPlaceholder} />;
+      return <ClerkComponent name="OrganizationList" props={listProps} />;
   }
 }
 
@@ -391,15 +375,10 @@ const organizationProfileProps: OrganizationProfileProps = {
   appearance: { elements: { rootBox: "w-full", cardBox: "w-full max-w-none shadow-none border" } },
 };
 
-const mountOrganizationProfile = (clerk: Clerk, node: HTMLDivElement) => {
-  clerk.mountOrganizationProfile(node, organizationProfileProps);
-  return () => clerk.unmountOrganizationProfile(node);
-};
-
 /**
  * Clerk's own member management (roles, removal, invitations), at `/members/manage/[[...rest]]`.
  * Its changes reach Convex through the `organizationMembership.*` webhooks.
  */
 export function ManageMembersPage() {
-  return <ClerkComponent className="w-full" mount={mountOrganizationProfile} placeholder={cardPlaceholder} />;
+  return <ClerkComponent name="OrganizationProfile" props={organizationProfileProps} className="w-full" />;
 }
