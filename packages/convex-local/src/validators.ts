@@ -248,17 +248,34 @@ function tableOfId(id: string): string | null {
   return digits === null || digits[0].length === id.length ? null : id.slice(digits[0].length);
 }
 
+function noMatch(validator: ValidatorJson, value: Value | undefined): ValidationFailure {
+  return new ValidationFailure(
+    (context) =>
+      `Value does not match validator.\n${context}\nValue: ${formatValue(value ?? null)}\nValidator: ${formatValidator(validator)}`,
+  );
+}
+
+/** Whether `value` is the literal; string and boolean ones (most of them) compared as they are. */
+function matchesLiteral(literal: JSONValue, value: Value | undefined): boolean {
+  if (typeof literal === "string" || typeof literal === "boolean") return value === literal;
+  return value !== undefined && sameValue(value, jsonToConvex(literal));
+}
+
+/** An object validator's fields, listed once: documents and results check the same ones many times. */
+const fieldLists = new WeakMap<Record<string, FieldJson>, [string, FieldJson][]>();
+
+function fieldsOf(fields: Record<string, FieldJson>): [string, FieldJson][] {
+  let list = fieldLists.get(fields);
+  if (list === undefined) fieldLists.set(fields, (list = Object.entries(fields)));
+  return list;
+}
+
 /** Checks `value` as a deployment's `Validator::check_value` does; throws ValidationFailure. */
 export function checkValue(validator: ValidatorJson, value: Value | undefined): void {
-  const noMatch = () =>
-    new ValidationFailure(
-      (context) =>
-        `Value does not match validator.\n${context}\nValue: ${formatValue(value ?? null)}\nValidator: ${formatValidator(validator)}`,
-    );
   switch (validator.type) {
     case "id": {
       const table = typeof value === "string" ? tableOfId(value) : null;
-      if (table === null) throw noMatch();
+      if (table === null) throw noMatch(validator, value);
       if (table !== validator.tableName) {
         const id = value as string;
         throw new ValidationFailure((context) =>
@@ -270,29 +287,28 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
       return;
     }
     case "null":
-      if (value !== null) throw noMatch();
+      if (value !== null) throw noMatch(validator, value);
       return;
     case "number":
-      if (typeof value !== "number") throw noMatch();
+      if (typeof value !== "number") throw noMatch(validator, value);
       return;
     case "bigint":
     case "commitTs":
-      if (typeof value !== "bigint") throw noMatch();
+      if (typeof value !== "bigint") throw noMatch(validator, value);
       return;
     case "boolean":
-      if (typeof value !== "boolean") throw noMatch();
+      if (typeof value !== "boolean") throw noMatch(validator, value);
       return;
     case "string":
-      if (typeof value !== "string") throw noMatch();
+      if (typeof value !== "string") throw noMatch(validator, value);
       return;
     case "bytes":
-      if (!(value instanceof ArrayBuffer)) throw noMatch();
+      if (!(value instanceof ArrayBuffer)) throw noMatch(validator, value);
       return;
     case "any":
       return;
     case "literal": {
-      const literal = jsonToConvex(validator.value);
-      if (value === undefined || !sameValue(value, literal)) {
+      if (!matchesLiteral(validator.value, value)) {
         const shown = formatValidator(validator);
         throw new ValidationFailure(
           (context) => `\`${formatValue(value ?? null)}\` does not match literal validator \`${shown}\`.${context}`,
@@ -301,17 +317,17 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
       return;
     }
     case "array":
-      if (!Array.isArray(value)) throw noMatch();
-      value.forEach((item, index) => {
+      if (!Array.isArray(value)) throw noMatch(validator, value);
+      for (let index = 0; index < value.length; index++) {
         try {
-          checkValue(validator.value, item);
+          checkValue(validator.value, value[index]);
         } catch (error) {
           throw error instanceof ValidationFailure ? error.at(`[${index}]`) : error;
         }
-      });
+      }
       return;
     case "record": {
-      if (!isPlainValue(value)) throw noMatch();
+      if (!isPlainValue(value)) throw noMatch(validator, value);
       for (const [key, item] of Object.entries(value)) {
         if (item === undefined) continue;
         try {
@@ -328,8 +344,8 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
       return;
     }
     case "object": {
-      if (!isPlainValue(value)) throw noMatch();
-      for (const [name, field] of Object.entries(validator.value)) {
+      if (!isPlainValue(value)) throw noMatch(validator, value);
+      for (const [name, field] of fieldsOf(validator.value)) {
         const item = value[name];
         if (item !== undefined) {
           try {
@@ -344,18 +360,23 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
           );
         }
       }
-      for (const name of Object.keys(value).sort(byCodePoint)) {
-        if (value[name] === undefined || name in validator.value) continue;
-        throw new ValidationFailure(
-          (context) =>
-            `Object contains extra field \`${name}\` that is not in the validator.\n${context}\nObject: ${formatValue(value)}\nValidator: ${formatValidator(validator)}`,
-        );
+      let extra: string[] | undefined;
+      for (const name of Object.keys(value)) {
+        if (value[name] !== undefined && !(name in validator.value)) (extra ??= []).push(name);
       }
-      return;
+      if (extra === undefined) return;
+      // The first by code point, as a deployment names it.
+      const name = extra.sort(byCodePoint)[0]!;
+      throw new ValidationFailure(
+        (context) =>
+          `Object contains extra field \`${name}\` that is not in the validator.\n${context}\nObject: ${formatValue(value)}\nValidator: ${formatValidator(validator)}`,
+      );
     }
     case "union": {
       if (validator.value.length === 1) return checkValue(validator.value[0]!, value);
       for (const member of validator.value) {
+        // A literal that is not the value is passed over without building its failure.
+        if (member.type === "literal" && !matchesLiteral(member.value, value)) continue;
         try {
           checkValue(member, value);
           return;
@@ -363,7 +384,7 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
           if (!(error instanceof ValidationFailure)) throw error;
         }
       }
-      throw noMatch();
+      throw noMatch(validator, value);
     }
   }
 }
