@@ -106,9 +106,6 @@ export type SearchEngine = {
 /** A job written to `_scheduled_functions` by `ctx.scheduler.runAfter` / `runAt`. */
 export type ScheduledJob = { id: string; name: string; scheduledTime: number };
 
-/** What convex-test's `TransactionMetricsTracker` reports: `used` and `remaining` of each measure. */
-type TransactionMetrics = Record<keyof TransactionUsage, { used: number }>;
-
 /** convex-test's `TransactionManager`: serializes top-level transactions and stamps commits. */
 type TransactionManager = {
   /** Latest commit timestamp in Unix nanoseconds. */
@@ -121,7 +118,11 @@ type TransactionManager = {
    * also counts scheduled functions; null or undefined outside a transaction.
    */
   getMetricsTracker():
-    | { getTransactionMetrics(): TransactionMetrics; trackScheduledFunction(argsSizeBytes: number): void }
+    | {
+        trackScheduledFunction(argsSizeBytes: number): void;
+        /** The innermost transaction's layer: its counters, as `getTransactionMetrics` reads them. */
+        _current(): { metrics: TransactionUsage } | undefined;
+      }
     | null
     | undefined;
 };
@@ -231,8 +232,12 @@ export type EngineInternals = {
   interceptSearch(engine: SearchEngine): void;
   /** Runs every syscall (sync, and the synchronous part of async ones) inside `around`. */
   aroundSyscalls(around: <T>(op: string, run: () => T) => T): void;
-  /** The open transaction's usage, or null outside a transaction (in an action). */
-  transactionUsage(): TransactionUsage | null;
+  /**
+   * The open transaction's usage, or null outside a transaction (in an action): convex-test's own
+   * counters, not a copy (the limits read them at every syscall), so they move with the next
+   * database call.
+   */
+  transactionUsage(): Readonly<TransactionUsage> | null;
   /** What the open transaction has staged for `id` in its innermost level. */
   stagedWrite(id: string): StagedWrite;
   /** Puts back what `stagedWrite` returned, taking back a write made since. */
@@ -752,16 +757,10 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       around = (op, run) => wrap(op, () => inner(op, run));
     },
     transactionUsage: () => {
-      const metrics = tm.getMetricsTracker()?.getTransactionMetrics();
-      if (metrics === undefined) return null;
-      return {
-        bytesRead: metrics.bytesRead.used,
-        documentsRead: metrics.documentsRead.used,
-        bytesWritten: metrics.bytesWritten.used,
-        documentsWritten: metrics.documentsWritten.used,
-        functionsScheduled: metrics.functionsScheduled.used,
-        scheduledFunctionArgsBytes: metrics.scheduledFunctionArgsBytes.used,
-      };
+      const tracker = tm.getMetricsTracker();
+      if (tracker === null || tracker === undefined) return null;
+      if (typeof tracker._current !== "function") throw incompatible("missing TransactionMetricsTracker._current");
+      return tracker._current()?.metrics ?? null;
     },
     stagedWrite: (id) => {
       const level = db._writes[db._writes.length - 1];

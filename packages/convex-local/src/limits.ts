@@ -119,24 +119,40 @@ function isPlainJsonObject(json: JSONValue): json is Record<string, JSONValue> {
   return typeof json === "object" && json !== null && !Array.isArray(json);
 }
 
-/**
- * The size (crates/value `Size`) and nesting of a value in its JSON form (`convexToJson`), checked
- * as a deployment converts it: arrays, objects and nesting within the limits. Throws ValueError.
- */
-export function measureJson(json: JSONValue): { size: number; nesting: number } {
-  if (json === null || typeof json === "boolean") return { size: 1, nesting: 0 };
-  if (typeof json === "number") return { size: 9, nesting: 0 };
-  if (typeof json === "string") return { size: 2 + Buffer.byteLength(json), nesting: 0 };
-  let size = 2;
+/** `Buffer.byteLength(text)`, counted here for ASCII text: a call into Node for every string cost more. */
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text);
+  }
+  return text.length;
+}
+
+/** What the walks below add up: one number, so that no object is made for each value walked. */
+let walkedSize = 0;
+
+/** The nesting of `json`, its size added to `walkedSize`; throws ValueError as `measureJson`. */
+function walkJson(json: JSONValue): number {
+  if (json === null || typeof json === "boolean") {
+    walkedSize += 1;
+    return 0;
+  }
+  if (typeof json === "number") {
+    walkedSize += 9;
+    return 0;
+  }
+  if (typeof json === "string") {
+    walkedSize += 2 + utf8Length(json);
+    return 0;
+  }
   let nesting = 0;
   if (Array.isArray(json)) {
     if (json.length > LIMITS.arrayLength) {
       throw new ValueError(`Array length is too long (${json.length} > maximum length ${LIMITS.arrayLength})`);
     }
+    walkedSize += 2;
     for (const item of json) {
-      const inner = measureJson(item);
-      size += inner.size;
-      if (inner.nesting > nesting) nesting = inner.nesting;
+      const inner = walkJson(item);
+      if (inner > nesting) nesting = inner;
     }
   } else {
     const keys = Object.keys(json);
@@ -144,17 +160,20 @@ export function measureJson(json: JSONValue): { size: number; nesting: number } 
     if (keys.length === 1 && keys[0]!.startsWith("$")) {
       const encoded = json[keys[0]!];
       if (keys[0] === "$bytes" && typeof encoded === "string") {
-        return { size: 2 + Math.floor((encoded.length * 3) / 4) - (encoded.match(/=+$/)?.[0].length ?? 0), nesting: 0 };
+        walkedSize += 2 + Math.floor((encoded.length * 3) / 4) - (encoded.match(/=+$/)?.[0].length ?? 0);
+      } else {
+        walkedSize += 9;
       }
-      return { size: 9, nesting: 0 };
+      return 0;
     }
     if (keys.length > LIMITS.objectFields) {
       throw new ValueError(`Object has too many fields (${keys.length} > maximum number ${LIMITS.objectFields})`);
     }
+    walkedSize += 2;
     for (const key of keys) {
-      const inner = measureJson(json[key]!);
-      size += Buffer.byteLength(key) + 1 + inner.size;
-      if (inner.nesting > nesting) nesting = inner.nesting;
+      const inner = walkJson(json[key]!);
+      walkedSize += utf8Length(key) + 1;
+      if (inner > nesting) nesting = inner;
     }
   }
   nesting += 1;
@@ -163,7 +182,105 @@ export function measureJson(json: JSONValue): { size: number; nesting: number } 
       `Value is too nested (nested ${nesting} levels deep > maximum nesting ${LIMITS.valueNesting})`,
     );
   }
-  return { size, nesting };
+  return nesting;
+}
+
+/**
+ * The size (crates/value `Size`) and nesting of a value in its JSON form (`convexToJson`), checked
+ * as a deployment converts it: arrays, objects and nesting within the limits. Throws ValueError.
+ */
+export function measureJson(json: JSONValue): { size: number; nesting: number } {
+  walkedSize = 0;
+  const nesting = walkJson(json);
+  return { size: walkedSize, nesting };
+}
+
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
+
+/** A field name `convexToJson` takes (the `convex` package's `validateObjectField`). */
+function isFieldName(key: string): boolean {
+  if (key.length > 1024 || key.startsWith("$")) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 32 || code >= 127) return false;
+  }
+  return true;
+}
+
+/**
+ * As `walkJson` over `convexToJson(value)`, on the value itself: -1 for anything the conversion or
+ * the limits would refuse, so that the caller takes that path and its messages.
+ */
+function walkValue(value: unknown): number {
+  switch (typeof value) {
+    case "boolean":
+      walkedSize += 1;
+      return 0;
+    case "number":
+      // A number's JSON is a number or, for NaN, ±Infinity and -0, a `$float` object: 9 either way.
+      walkedSize += 9;
+      return 0;
+    case "string":
+      walkedSize += 2 + utf8Length(value);
+      return 0;
+    case "bigint":
+      if (value < MIN_INT64 || value > MAX_INT64) return -1;
+      walkedSize += 9;
+      return 0;
+    case "object":
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) {
+    walkedSize += 1;
+    return 0;
+  }
+  if (value instanceof ArrayBuffer) {
+    walkedSize += 2 + value.byteLength;
+    return 0;
+  }
+  let nesting = 0;
+  if (Array.isArray(value)) {
+    if (value.length > LIMITS.arrayLength) return -1;
+    walkedSize += 2;
+    for (const item of value as unknown[]) {
+      const inner = walkValue(item);
+      if (inner < 0) return -1;
+      if (inner > nesting) nesting = inner;
+    }
+  } else {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return -1;
+    const object = value as Record<string, unknown>;
+    let fields = 0;
+    walkedSize += 2;
+    for (const key of Object.keys(object)) {
+      const item = object[key];
+      // `convexToJson` leaves out fields set to undefined.
+      if (item === undefined) continue;
+      if (!isFieldName(key)) return -1;
+      fields += 1;
+      const inner = walkValue(item);
+      if (inner < 0) return -1;
+      walkedSize += key.length + 1;
+      if (inner > nesting) nesting = inner;
+    }
+    if (fields > LIMITS.objectFields) return -1;
+  }
+  nesting += 1;
+  return nesting > LIMITS.valueNesting ? -1 : nesting;
+}
+
+/**
+ * `measureJson(convexToJson(value))`, without building the JSON (a query's page of documents is
+ * otherwise copied once more only to be measured); throws as the two would.
+ */
+function measureValue(value: Value): { size: number; nesting: number } {
+  walkedSize = 0;
+  const nesting = walkValue(value);
+  return nesting < 0 ? measureJson(convexToJson(value)) : { size: walkedSize, nesting };
 }
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -176,10 +293,12 @@ function documentViolations(body: Record<string, JSONValue>, nesting: number): s
       `Document is too nested (nested ${nesting} levels deep > maximum nesting ${LIMITS.documentNesting})`,
     );
   }
-  for (const field of Object.keys(body).sort(byCodePoint)) {
-    if (field.startsWith("_") && field !== "_id" && field !== "_creationTime") {
-      violations.push(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
-    }
+  // Sorted only when there is one to name: every write comes through here.
+  const reserved = Object.keys(body).filter(
+    (field) => field.startsWith("_") && field !== "_id" && field !== "_creationTime",
+  );
+  for (const field of reserved.sort(byCodePoint)) {
+    violations.push(`Field '${field}' starts with an underscore, which is only allowed for system fields like '_id'`);
   }
   return violations;
 }
@@ -196,6 +315,14 @@ const cpuMs: () => number =
         return (usage.user + usage.system) / 1000;
       };
 
+/**
+ * How old a reading of the CPU time may be and still stand for a run's start: the start is then
+ * the reading plus the clock since, which CPU time on one thread cannot outrun, so a run may get
+ * this much more than its time and never less. A reading at every run's start (a system call)
+ * cost more than a short query's own checks.
+ */
+const CPU_READING_MAX_AGE_MS = 5;
+
 type Kind = "query" | "mutation" | "action";
 
 /** One run of a function's handler. */
@@ -203,7 +330,10 @@ type Frame = {
   kind: Kind;
   depth: number;
   parent: Frame | undefined;
-  /** Where the run's CPU time, the clock and the time spent outside its code stood when it started. */
+  /**
+   * Where the run's CPU time (see `Limits.cpuAt`; 0 for an action, whose deadline is a timer), the
+   * clock and the time spent outside its code stood when it started.
+   */
   cpuStart: number;
   wallStart: number;
   pausedStart: number;
@@ -245,12 +375,15 @@ export class Limits {
    * database work and this module's checks) and nested calls of a query or mutation, which a
    * deployment also leaves out of the caller's time (its timer pauses during syscalls).
    *
-   * The clock is read at every syscall, the thread's CPU time only at a run's start and when the
-   * clock says the run may be past its time: on one thread CPU time never runs ahead of the clock,
-   * so the clock rules a run out cheaply, and the CPU time (which a busy machine does not stretch)
-   * decides. Reading the CPU time at every syscall cost more than the syscalls themselves.
+   * The clock is read at every syscall, the thread's CPU time only now and then at a run's start
+   * (see CPU_READING_MAX_AGE_MS) and when the clock says the run may be past its time: on one
+   * thread CPU time never runs ahead of the clock, so the clock rules a run out cheaply, and the
+   * CPU time (which a busy machine does not stretch) decides. Reading the CPU time at every
+   * syscall cost more than the syscalls themselves.
    */
   private paused = 0;
+  /** The latest reading of the CPU time, and the clock just before it. */
+  private cpuReading = { wall: Number.NEGATIVE_INFINITY, cpu: 0 };
 
   constructor(private readonly internals: EngineInternals) {
     internals.aroundSyscalls((_op, run) => {
@@ -263,20 +396,18 @@ export class Limits {
       }
     });
     for (const op of ["1.0/get", "1.0/queryStreamNext", "1.0/queryPage"]) {
-      internals.interceptAsyncSyscall(op, async (jsonArgs, next) => {
-        const result = await next(jsonArgs);
-        this.checkReads(internals.transactionUsage());
-        return result;
-      });
+      internals.interceptAsyncSyscall(op, (jsonArgs, next) => this.afterReads(next(jsonArgs)));
     }
     internals.interceptAsyncSyscall("1.0/insert", (jsonArgs, next) => this.write("db.insert", jsonArgs, next));
     internals.interceptAsyncSyscall("1.0/shallowMerge", (jsonArgs, next) => this.write("db.patch", jsonArgs, next));
     internals.interceptAsyncSyscall("1.0/replace", (jsonArgs, next) => this.write("db.replace", jsonArgs, next));
-    internals.interceptAsyncSyscall("1.0/remove", async (jsonArgs, next) => {
-      this.checkWriteCount(internals.transactionUsage());
-      const result = await next(jsonArgs);
-      this.checkReads(internals.transactionUsage());
-      return result;
+    internals.interceptAsyncSyscall("1.0/remove", (jsonArgs, next) => {
+      try {
+        this.checkWriteCount(internals.transactionUsage());
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      return this.afterReads(next(jsonArgs));
     });
     internals.interceptAsyncSyscall("1.0/schedule", (jsonArgs, next) => {
       this.checkSchedule(jsonArgs);
@@ -314,7 +445,7 @@ export class Limits {
     };
   }
 
-  private async run(
+  private run(
     kind: Kind,
     udfPath: string,
     validators: Validators,
@@ -325,19 +456,20 @@ export class Limits {
     const outer = this.frames.getStore();
     // A scheduled function's timer keeps the context of the mutation that scheduled it, long done.
     const parent = outer === undefined || outer.done ? undefined : outer;
+    const wallStart = performance.now();
     const frame: Frame = {
       kind,
       depth: (parent?.depth ?? 0) + 1,
       parent,
-      cpuStart: cpuMs(),
-      wallStart: performance.now(),
+      cpuStart: kind === "action" ? 0 : this.cpuAt(wallStart),
+      wallStart,
       pausedStart: this.paused,
       expired: false,
       timeoutMs:
         kind === "action" ? (isNode ? LIMITS.nodeActionTimeoutMs : LIMITS.actionTimeoutMs) : LIMITS.userTimeoutMs,
       done: false,
     };
-    return await this.frames.run(frame, async () => {
+    return this.frames.run(frame, async () => {
       try {
         this.checkArgs(udfPath, frame, args);
         if (validators.args !== null) {
@@ -367,6 +499,14 @@ export class Limits {
         }
       }
     });
+  }
+
+  /** The CPU time at `wall` (now), or at most CPU_READING_MAX_AGE_MS more than it: never less. */
+  private cpuAt(wall: number): number {
+    const reading = this.cpuReading;
+    if (wall - reading.wall <= CPU_READING_MAX_AGE_MS) return reading.cpu + (wall - reading.wall);
+    this.cpuReading = { wall, cpu: cpuMs() };
+    return this.cpuReading.cpu;
   }
 
   /** The run's own time by the clock (at least its own CPU time). */
@@ -419,7 +559,7 @@ export class Limits {
     let size: number;
     try {
       // They travel as the array `[args]`.
-      size = 2 + measureJson(convexToJson(args)).size;
+      size = 2 + measureValue(args).size;
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
       throw new DeploymentError(`Invalid arguments for ${udfPath}: ${error.message}`, frame.depth);
@@ -437,7 +577,7 @@ export class Limits {
     const result = value === undefined ? null : value;
     let size: number;
     try {
-      size = measureJson(convexToJson(result)).size;
+      size = measureValue(result).size;
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
       throw new DeploymentError(`Function ${udfPath} return value invalid: ${error.message}`, frame.depth);
@@ -457,7 +597,24 @@ export class Limits {
     }
   }
 
-  private checkReads(usage: TransactionUsage | null): void {
+  /**
+   * A database call's result, checked against the read limits once it is done. convex-test's
+   * database calls do their work before they return, so the counters are read at once and a
+   * promise is added only when they are over (every read of every function comes through here).
+   */
+  private afterReads(result: Promise<string>): Promise<string> {
+    if (!this.readsOver(this.internals.transactionUsage())) return result;
+    return result.then((value) => {
+      this.checkReads(this.internals.transactionUsage());
+      return value;
+    });
+  }
+
+  private readsOver(usage: Readonly<TransactionUsage> | null): boolean {
+    return usage !== null && (usage.documentsRead > LIMITS.documentsRead || usage.bytesRead > LIMITS.bytesRead);
+  }
+
+  private checkReads(usage: Readonly<TransactionUsage> | null): void {
     if (usage === null) return;
     if (usage.documentsRead > LIMITS.documentsRead) {
       throw new Error(
@@ -471,7 +628,7 @@ export class Limits {
     }
   }
 
-  private checkWriteCount(usage: TransactionUsage | null): void {
+  private checkWriteCount(usage: Readonly<TransactionUsage> | null): void {
     if (usage !== null && usage.documentsWritten + 1 > LIMITS.documentsWritten) {
       throw new Error(`Too many writes in a single function execution (limit: ${LIMITS.documentsWritten})`);
     }
@@ -481,9 +638,19 @@ export class Limits {
    * `db.insert`, `db.patch`, `db.replace`: the value is checked before it is written, the document
    * it makes after; a document a deployment would refuse is taken back before the error is thrown.
    */
-  private async write(name: string, jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
+  private write(name: string, jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
+    try {
+      return this.checkedWrite(name, jsonArgs, next);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  private checkedWrite(name: string, jsonArgs: string, next: (jsonArgs: string) => Promise<string>): Promise<string> {
     const before = this.internals.transactionUsage();
     this.checkWriteCount(before);
+    // The counters are live: what they say now, before the write moves them.
+    const bytesBefore = before?.bytesWritten;
     const args = JSON.parse(jsonArgs) as { id?: string; value: JSONValue };
     let nesting: number;
     try {
@@ -494,8 +661,31 @@ export class Limits {
     }
     const violations = isPlainJsonObject(args.value) ? documentViolations(args.value, nesting) : [];
     const staged: StagedWrite = args.id === undefined ? { present: false } : this.internals.stagedWrite(args.id);
-    const result = await next(jsonArgs);
-    const id = args.id ?? (JSON.parse(result) as { _id: string })._id;
+    const pending = next(jsonArgs);
+    // convex-test has written by now: a write that passes every check adds no promise of its own.
+    const after = this.internals.transactionUsage();
+    if (
+      violations.length === 0 &&
+      (bytesBefore === undefined ||
+        after === null ||
+        (after.bytesWritten - bytesBefore <= LIMITS.documentSize &&
+          after.bytesWritten <= LIMITS.bytesWritten &&
+          !this.readsOver(after)))
+    ) {
+      return pending;
+    }
+    return pending.then((result) => this.refuseWrite(args.id, result, staged, violations, bytesBefore));
+  }
+
+  /** After a write that broke a limit: takes it back and throws, with the first failure's message. */
+  private refuseWrite(
+    writtenId: string | undefined,
+    result: string,
+    staged: StagedWrite,
+    violations: string[],
+    bytesBefore: number | undefined,
+  ): string {
+    const id = writtenId ?? (JSON.parse(result) as { _id: string })._id;
     const refuse = (message: string): never => {
       this.internals.restoreStagedWrite(id, staged);
       throw new Error(message);
@@ -506,9 +696,9 @@ export class Limits {
       refuse(`Document(value: ${formatValue(document)}) isn't a valid document: ${violations.join("\n ")}`);
     }
     const after = this.internals.transactionUsage();
-    if (before !== null && after !== null) {
+    if (bytesBefore !== undefined && after !== null) {
       // convex-test adds the size of the document as written (`getConvexSize`, as the backend's `size()`).
-      const size = after.bytesWritten - before.bytesWritten;
+      const size = after.bytesWritten - bytesBefore;
       if (size > LIMITS.documentSize) {
         refuse(
           `Value is too large (${formatBinarySize(size)} > maximum size ${formatBinarySize(LIMITS.documentSize)})`,
