@@ -78,7 +78,9 @@ export type ExecutionRecorder = {
 };
 
 export class FunctionLog {
+  /** The kept entries are those from `first` on; the dropped ones before it go in batches. */
   private readonly entries: { cursor: number; entry: FunctionExecutionJson }[] = [];
+  private first = 0;
   private readonly waiters = new Set<() => void>();
   private lastCursor = 0;
   private closed = false;
@@ -144,7 +146,7 @@ export class FunctionLog {
     options: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<{ entries: FunctionExecutionJson[]; newCursor: number }> {
     for (;;) {
-      const first = this.entries.findIndex((item) => item.cursor > cursor);
+      const first = this.entries.findIndex((item, index) => index >= this.first && item.cursor > cursor);
       if (first !== -1) {
         return { entries: this.entries.slice(first).map((item) => item.entry), newCursor: this.lastCursor };
       }
@@ -176,7 +178,12 @@ export class FunctionLog {
     // Cursors are milliseconds and strictly increase, so a client never misses or repeats one.
     this.lastCursor = Math.max(Date.now(), this.lastCursor + 0.001);
     this.entries.push({ cursor: this.lastCursor, entry });
-    if (this.entries.length > LOG_CAPACITY) this.entries.splice(0, this.entries.length - LOG_CAPACITY);
+    if (this.entries.length - this.first > LOG_CAPACITY) this.first = this.entries.length - LOG_CAPACITY;
+    // Moving every kept entry down at each execution cost more than the execution's own logging.
+    if (this.first >= LOG_CAPACITY) {
+      this.entries.splice(0, this.first);
+      this.first = 0;
+    }
     for (const wake of [...this.waiters]) wake();
   }
 }
