@@ -214,6 +214,13 @@ export type EngineInternals = {
   interceptAsyncSyscall(op: string, handler: SyscallHandler): void;
   /** Replaces one JavaScript syscall (the ones actions' `ctx.storage.store/get` make). */
   interceptJsSyscall(op: string, handler: JsSyscallHandler): void;
+  /**
+   * The running function's own context: convex-test makes one for every run, nested calls
+   * included; undefined outside any. Known once `wrapIdentity` has resolved.
+   */
+  currentRun(): object | undefined;
+  /** The context `run` was entered from: its caller's, or undefined for a call from outside. */
+  callerOf(run: object): object | undefined;
   /** Whether the caller runs inside a query's or mutation's transaction (not in an action). */
   inTransaction(): boolean;
   /**
@@ -358,8 +365,49 @@ function check(global: ConvexGlobal): void {
   for (const [ok, what] of expectations) if (!ok) throw incompatible(`missing ${what}`);
 }
 
+/** Each run's context (convex-test's), and the context it was entered from: its caller's. */
+const callers = new WeakMap<object, object | undefined>();
+const noting = new WeakSet<object>();
+
+/**
+ * Notes each context convex-test enters in `storage` with the one it was entered from, so that a
+ * run's caller is known without a store of this server's own (each one slows every promise). The
+ * store is convex-test's module's, shared by every engine: hooked once, and through the prototype's
+ * `run` (which another engine's `wrapIdentity` watches).
+ */
+function noteCallers(storage: AsyncLocalStorage<object>): void {
+  if (noting.has(storage)) return;
+  noting.add(storage);
+  const prototype = AsyncLocalStorage.prototype as { run: (...args: unknown[]) => unknown };
+  (storage as unknown as { run: (...args: unknown[]) => unknown }).run = (...args: unknown[]) => {
+    const store = args[0];
+    if (typeof store === "object" && store !== null) callers.set(store, storage.getStore());
+    return prototype.run.apply(storage, args);
+  };
+}
+
 /** The request an HTTP action is being routed for (see `withHttpRequest`). */
 const httpRequestStorage = new AsyncLocalStorage<Request>();
+/** HTTP actions under way: the store is enabled only while there are some (an enabled store slows every promise). */
+let httpRequestsRouted = 0;
+
+function withHttpRequest<T>(request: Request, fn: () => T): T {
+  httpRequestsRouted += 1;
+  const done = () => {
+    httpRequestsRouted -= 1;
+    if (httpRequestsRouted === 0) httpRequestStorage.disable();
+  };
+  let result: T;
+  try {
+    result = httpRequestStorage.run(request, fn);
+  } catch (error) {
+    done();
+    throw error;
+  }
+  if (result instanceof Promise) result.then(done, done);
+  else done();
+  return result;
+}
 
 /** What `convex/http.ts` exports by default: an `HttpRouter`, as convex-test calls it. */
 type RouterLike = { lookup(path: string, method: string): [RouteHandler, ...unknown[]] | null };
@@ -598,6 +646,8 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
         prototype.run = originalRun;
       }
       if (authFake === undefined) throw incompatible("no AuthFake seen in AsyncLocalStorage#run");
+      if (executionContext === undefined) throw incompatible("no execution context seen in AsyncLocalStorage#run");
+      noteCallers(executionContext);
       const authPrototype = Object.getPrototypeOf(authFake) as AuthFake;
       authPrototype.getUserIdentity = function (this: AuthFake) {
         return Promise.resolve(wrap(this._userIdentity));
@@ -773,8 +823,10 @@ export function attachInternals(t: TestConvexForDataModel<GenericDataModel>): En
       else delete level[id];
     },
     interceptJsSyscall: (op, handler) => void jsHandlers.set(op, handler),
+    currentRun: () => executionContext?.getStore(),
+    callerOf: (run) => callers.get(run),
     inTransaction: () => tm.isInTransaction(),
-    withHttpRequest: (request, fn) => httpRequestStorage.run(request, fn),
+    withHttpRequest,
     snapshot: () => {
       const components: Record<string, ComponentSnapshot> = Object.fromEntries(dormant);
       for (const [componentPath, entry] of tracked) {

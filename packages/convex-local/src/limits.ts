@@ -16,7 +16,6 @@
  *   the function's own code ran against the timeouts. All of it happens before convex-test commits
  *   a mutation, so a mutation that fails any check writes nothing.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { convexToJson, type JSONValue, type Value } from "convex/values";
 import type { Doc, EngineInternals, StagedWrite, TransactionUsage } from "./convex-test-internals";
 import { canonicalValidator, checkValue, formatValue, ValidationFailure, type ValidatorJson } from "./validators";
@@ -369,7 +368,8 @@ function isRegisteredFunction(value: unknown): value is RegisteredFunction {
  * functions of each module it loads.
  */
 export class Limits {
-  private readonly frames = new AsyncLocalStorage<Frame>();
+  /** The frame of each run, by convex-test's context of that run. */
+  private readonly frames = new WeakMap<object, Frame>();
   /**
    * Time spent outside functions' own code since start (by the clock): syscalls (convex-test's
    * database work and this module's checks) and nested calls of a query or mutation, which a
@@ -453,7 +453,9 @@ export class Limits {
     args: Record<string, Value>,
     invoke: () => unknown,
   ): Promise<unknown> {
-    const outer = this.frames.getStore();
+    const run = this.internals.currentRun();
+    const caller = run === undefined ? undefined : this.internals.callerOf(run);
+    const outer = caller === undefined ? undefined : this.frames.get(caller);
     // A scheduled function's timer keeps the context of the mutation that scheduled it, long done.
     const parent = outer === undefined || outer.done ? undefined : outer;
     const wallStart = performance.now();
@@ -469,7 +471,8 @@ export class Limits {
         kind === "action" ? (isNode ? LIMITS.nodeActionTimeoutMs : LIMITS.actionTimeoutMs) : LIMITS.userTimeoutMs,
       done: false,
     };
-    return this.frames.run(frame, async () => {
+    if (run !== undefined) this.frames.set(run, frame);
+    return (async () => {
       try {
         this.checkArgs(udfPath, frame, args);
         if (validators.args !== null) {
@@ -498,7 +501,7 @@ export class Limits {
           this.paused += this.ownWallMs(frame, performance.now());
         }
       }
-    });
+    })();
   }
 
   /** The CPU time at `wall` (now), or at most CPU_READING_MAX_AGE_MS more than it: never less. */
@@ -528,7 +531,8 @@ export class Limits {
 
   /** At each syscall: a query or mutation past its time, or an action past its deadline, goes no further. */
   private checkAlive(now: number): void {
-    const frame = this.frames.getStore();
+    const run = this.internals.currentRun();
+    const frame = run === undefined ? undefined : this.frames.get(run);
     if (frame === undefined || frame.done) return;
     if (frame.kind !== "action" && this.overTime(frame, now)) {
       throw new Error(timeoutMessage(frame.timeoutMs));
