@@ -349,10 +349,10 @@ export type EngineOptions = {
   /** Where the deployment's code lives: error messages and log lines name it relatively, never by its path. */
   sourceDir?: string;
   /**
-   * Resolves once every commit so far is on disk. Results wait for it, so nothing is acknowledged
-   * or shown that a crash could take back. Default: at once.
+   * Resolves once every commit so far is on disk, or is undefined when they are already. Results
+   * wait for it, so nothing is acknowledged or shown that a crash could take back. Default: at once.
    */
-  durable?: () => Promise<void>;
+  durable?: () => Promise<void> | undefined;
 };
 
 /**
@@ -386,7 +386,7 @@ export class Engine {
   private redactor: PathRedactor | undefined;
   private readonly deployment: DeploymentScope;
   private readonly functionLog: FunctionLog;
-  private readonly durable: () => Promise<void>;
+  private readonly durable: () => Promise<void> | undefined;
   /** Bumped when the code changes: results computed with older code are not cached. */
   private codeGen = 0;
   /** Commits per table, for `_system/cli/queryTable`. */
@@ -412,7 +412,7 @@ export class Engine {
     this.print = options.print;
     this.deployment = options.deployment;
     this.functionLog = options.functionLog;
-    this.durable = options.durable ?? (() => Promise.resolve());
+    this.durable = options.durable ?? (() => undefined);
     this.redactor = options.sourceDir === undefined ? undefined : new PathRedactor(options.sourceDir);
     this.resolver = new FunctionResolver(options.code, this.wrapModule);
     const schema = options.code?.schema ?? null;
@@ -548,7 +548,8 @@ export class Engine {
       const hit = this.cache.get(baseKey)?.find((entry) => holdsFor(entry.identity, call.caller));
       if (hit !== undefined) {
         this.stats.cacheHits += 1;
-        await this.durable();
+        const written = this.durable();
+        if (written !== undefined) await written;
         return hit.result;
       }
       const running = this.inflight.get(baseKey);
@@ -565,7 +566,8 @@ export class Engine {
       finished();
     }
     // It may have read a commit that is not on disk yet.
-    await this.durable();
+    const written = this.durable();
+    if (written !== undefined) await written;
     return result;
   }
 
@@ -647,7 +649,8 @@ export class Engine {
     const outcome = await this.invoke("mutation", udfPath, call, (test) =>
       test.mutation(makeFunctionReference<"mutation">(udfPath), call.args),
     );
-    await this.durable();
+    const written = this.durable();
+    if (written !== undefined) await written;
     return { ...outcome, ts: this.internals.currentTs() };
   }
 
@@ -665,7 +668,8 @@ export class Engine {
       test.action(makeFunctionReference<"action">(udfPath), call.args),
     );
     // Its result may tell of the mutations it ran.
-    await this.durable();
+    const written = this.durable();
+    if (written !== undefined) await written;
     return outcome;
   }
 
@@ -697,7 +701,8 @@ export class Engine {
       const response = await this.deployment.run(() =>
         logStorage.run(log, () => this.accessor(caller).fetch(pathAndQuery, init)),
       );
-      await this.durable();
+      const written = this.durable();
+      if (written !== undefined) await written;
       return response;
     } catch (thrown) {
       const { errorMessage } = describeFailure(thrown, this.redactor);

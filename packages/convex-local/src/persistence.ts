@@ -214,9 +214,14 @@ export class Persistence {
     }
   }
 
-  /** Resolves once every commit so far is on disk; rejects when the log could not be written. */
-  durable(): Promise<void> {
-    return this.log?.durable() ?? Promise.resolve();
+  /**
+   * Resolves once every commit so far is on disk; rejects when the log could not be written.
+   * Undefined when every commit is on disk already: most results ask with nothing to wait for, and
+   * awaiting a settled promise still costs a turn and a promise of its own.
+   */
+  durable(): Promise<void> | undefined {
+    const log = this.log;
+    return log === undefined || log.isDurable ? undefined : log.durable();
   }
 
   private checkpointInBackground(): void {

@@ -234,6 +234,11 @@ export class WriteAheadLog {
     this.pump();
   }
 
+  /** Whether every commit appended so far is on disk (and the log has not failed). */
+  get isDurable(): boolean {
+    return this.failure === undefined && this.durableSeq >= this.appended;
+  }
+
   /** Resolves once every commit appended so far is on disk; rejects if the log could not be written. */
   durable(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
