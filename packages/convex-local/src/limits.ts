@@ -454,8 +454,11 @@ export class Limits {
     invoke: () => unknown,
   ): Promise<unknown> {
     const run = this.internals.currentRun();
-    const caller = run === undefined ? undefined : this.internals.callerOf(run);
-    const outer = caller === undefined ? undefined : this.frames.get(caller);
+    const own = run === undefined ? undefined : this.frames.get(run);
+    // A handler called straight from another's code (not through `ctx.run*`) runs in that one's context.
+    const direct = own !== undefined && !own.done;
+    const caller = run === undefined || direct ? undefined : this.internals.callerOf(run);
+    const outer = direct ? own : caller === undefined ? undefined : this.frames.get(caller);
     // A scheduled function's timer keeps the context of the mutation that scheduled it, long done.
     const parent = outer === undefined || outer.done ? undefined : outer;
     const wallStart = performance.now();
@@ -496,6 +499,7 @@ export class Limits {
         throw failure;
       } finally {
         frame.done = true;
+        if (direct && run !== undefined) this.frames.set(run, own);
         // The caller's time leaves out a nested query's or mutation's own time, as a syscall's.
         if (kind !== "action" && parent !== undefined && parent.kind !== "action") {
           this.paused += this.ownWallMs(frame, performance.now());
