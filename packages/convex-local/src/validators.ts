@@ -261,6 +261,35 @@ function matchesLiteral(literal: JSONValue, value: Value | undefined): boolean {
   return value !== undefined && sameValue(value, jsonToConvex(literal));
 }
 
+/** Whether `value` fails `validator` by the first test `checkValue` makes of it (its type, or the literal). */
+function ruledOut(validator: ValidatorJson, value: Value | undefined): boolean {
+  switch (validator.type) {
+    case "null":
+      return value !== null;
+    case "number":
+      return typeof value !== "number";
+    case "bigint":
+    case "commitTs":
+      return typeof value !== "bigint";
+    case "boolean":
+      return typeof value !== "boolean";
+    case "string":
+    case "id":
+      return typeof value !== "string";
+    case "bytes":
+      return !(value instanceof ArrayBuffer);
+    case "literal":
+      return !matchesLiteral(validator.value, value);
+    case "array":
+      return !Array.isArray(value);
+    case "object":
+    case "record":
+      return !isPlainValue(value);
+    default:
+      return false;
+  }
+}
+
 /** An object validator's fields, listed once: documents and results check the same ones many times. */
 const fieldLists = new WeakMap<Record<string, FieldJson>, [string, FieldJson][]>();
 
@@ -375,8 +404,8 @@ export function checkValue(validator: ValidatorJson, value: Value | undefined): 
     case "union": {
       if (validator.value.length === 1) return checkValue(validator.value[0]!, value);
       for (const member of validator.value) {
-        // A literal that is not the value is passed over without building its failure.
-        if (member.type === "literal" && !matchesLiteral(member.value, value)) continue;
+        // A member the value's type already rules out is passed over without building its failure.
+        if (ruledOut(member, value)) continue;
         try {
           checkValue(member, value);
           return;
