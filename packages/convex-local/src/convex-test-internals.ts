@@ -22,6 +22,8 @@ import {
 } from "convex/values";
 import type { TestConvexForDataModel } from "convex-test";
 
+import { isFieldName } from "./validators";
+
 export type Doc = Record<string, Value>;
 
 /** convex-test's `DatabaseFake` (one per component: the app's at path "", each component's at its path). */
@@ -363,16 +365,6 @@ function check(global: ConvexGlobal): void {
     [typeof db?._resolveQuerySource === "function", "DatabaseFake._resolveQuerySource"],
   ];
   for (const [ok, what] of expectations) if (!ok) throw incompatible(`missing ${what}`);
-}
-
-/** A field name `convexToJson` takes (the `convex` package's `validateObjectField`). */
-function isFieldName(key: string): boolean {
-  if (key.length > 1024 || key.startsWith("$")) return false;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (code < 32 || code >= 127) return false;
-  }
-  return true;
 }
 
 /** `convexToJson(value)` for plain JSON data (fields sorted), or undefined for anything else in it. */

@@ -18,7 +18,14 @@
  */
 import { convexToJson, type JSONValue, type Value } from "convex/values";
 import type { Doc, EngineInternals, StagedWrite, TransactionUsage } from "./convex-test-internals";
-import { canonicalValidator, checkValue, formatValue, ValidationFailure, type ValidatorJson } from "./validators";
+import {
+  canonicalValidator,
+  checkValue,
+  formatValue,
+  isFieldName,
+  ValidationFailure,
+  type ValidatorJson,
+} from "./validators";
 
 const MiB = 1 << 20;
 
@@ -196,16 +203,6 @@ export function measureJson(json: JSONValue): { size: number; nesting: number } 
 
 const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;
-
-/** A field name `convexToJson` takes (the `convex` package's `validateObjectField`). */
-function isFieldName(key: string): boolean {
-  if (key.length > 1024 || key.startsWith("$")) return false;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (code < 32 || code >= 127) return false;
-  }
-  return true;
-}
 
 /**
  * As `walkJson` over `convexToJson(value)`, on the value itself: -1 for anything the conversion or

@@ -427,3 +427,13 @@ function isPlainValue(value: Value | undefined): value is Record<string, Value> 
     Object.getPrototypeOf(value) === Object.prototype
   );
 }
+
+/** A field name `convexToJson` takes (the `convex` package's `validateObjectField`). */
+export function isFieldName(key: string): boolean {
+  if (key.length > 1024 || key.startsWith("$")) return false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 32 || code >= 127) return false;
+  }
+  return true;
+}
