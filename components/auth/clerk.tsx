@@ -4,6 +4,7 @@
 // tokens through ConvexProviderWithClerk, and Clerk's own components for the auth UI.
 import { clerkJSScriptUrl, clerkUIScriptUrl } from "@clerk/shared/loadClerkJsScript";
 import type {
+  Clerk,
   ClerkOptions,
   GetTokenOptions,
   OrganizationListProps,
@@ -31,7 +32,7 @@ import {
 
 import { Link } from "@/components/link";
 import { Button } from "@/components/ui/button";
-import { authOf, ClerkBrowser, type ClerkSnapshot } from "@/lib/auth/clerk-browser";
+import { authOf, ClerkBrowser, type ClerkAuth, type ClerkSnapshot } from "@/lib/auth/clerk-browser";
 import type { AdapterAuthState, AuthPageProps } from "@/lib/auth/types";
 import { routes, selectOrgView } from "@/lib/routes";
 import { createConvexClient, noteToken, noteTokenError } from "@/setup/auth-probe";
@@ -81,6 +82,18 @@ function useClerkSnapshot(): ClerkSnapshot {
 
 const LOADING: ClerkSnapshot = { status: "loading" };
 
+/** The session as `useAuth()` reads it, derived once per change of Clerk's resources. */
+function useClerkAuth(): ClerkAuth {
+  const snapshot = useClerkSnapshot();
+  return useMemo(() => authOf(snapshot), [snapshot]);
+}
+
+/** clerk-js once it has loaded, else null. */
+function useLoadedClerk(): Clerk | null {
+  const snapshot = useClerkSnapshot();
+  return snapshot.status === "ready" ? snapshot.clerk : null;
+}
+
 type RouterFn = NonNullable<ClerkOptions["routerPush"]>;
 
 /**
@@ -120,8 +133,7 @@ function useClerkNavigation(): { routerPush: RouterFn; routerReplace: RouterFn }
 /** Clerk's auth state for ConvexProviderWithClerk, noting every token (or failure to get one) it hands over. */
 function useConvexAuthFromClerk() {
   const browser = useClerkBrowser();
-  const snapshot = useClerkSnapshot();
-  const auth = useMemo(() => authOf(snapshot), [snapshot]);
+  const auth = useClerkAuth();
   // ConvexProviderWithClerk swallows getToken's errors, and they name the fix (e.g. no `convex` JWT template).
   const getToken = useCallback(
     async (options: GetTokenOptions) => {
@@ -172,7 +184,7 @@ function ClerkLoader() {
     };
   }, [browser, navigation]);
 
-  const auth = authOf(useClerkSnapshot());
+  const auth = useClerkAuth();
   const seen = useRef<string | null>(null);
   useEffect(() => {
     if (!auth.isLoaded) return;
@@ -206,7 +218,7 @@ export function AuthAdapterProvider({ children }: { children: ReactNode }) {
 
 export function useAuthState(): AdapterAuthState {
   const snapshot = useClerkSnapshot();
-  const { isLoaded, isSignedIn, userId, orgId } = authOf(snapshot);
+  const { isLoaded, isSignedIn, userId, orgId } = useClerkAuth();
   return {
     isLoaded,
     isSignedIn: isSignedIn === true,
@@ -245,8 +257,7 @@ function ClerkComponent<Name extends keyof ClerkComponents>({
   className?: string;
   testId?: string;
 }) {
-  const snapshot = useClerkSnapshot();
-  const clerk = snapshot.status === "ready" ? snapshot.clerk : null;
+  const clerk = useLoadedClerk();
   const node = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const target = node.current;
@@ -319,8 +330,7 @@ export function SignUpPage({ redirectUrl }: AuthPageProps) {
 
 /** Clerk's flow for a session's other tasks (e.g. resetting a password), which owns its own pages. */
 function RedirectToTasks() {
-  const snapshot = useClerkSnapshot();
-  const clerk = snapshot.status === "ready" ? snapshot.clerk : null;
+  const clerk = useLoadedClerk();
   useEffect(() => {
     if (clerk) void clerk.redirectToTasks();
   }, [clerk]);
