@@ -166,12 +166,14 @@ afterEach(async () => {
 
 describe("the Clerk adapter reads the session as Clerk's React SDK does", () => {
   let loadedWith: Record<string, unknown>[] = [];
+  let mountedBy: string[] = [];
   test("signed out, signed in with and without an organization, pending, switching: same state, same tokens", async () => {
     vi.stubEnv("NEXT_PUBLIC_CLERK_PUBLISHABLE_KEY", PUBLISHABLE_KEY);
     vi.stubEnv("NEXT_PUBLIC_CONVEX_URL", "http://127.0.0.1:3210");
     // The adapter loads clerk-js from the page (window.Clerk), as the script it renders defines it.
     const ours = fakeClerk();
     loadedWith = ours.loadOptions;
+    mountedBy = ours.mounted;
     Object.assign(window, { Clerk: ours.clerk, __internal_ClerkUICtor: class {} });
     const adapter = await import("./clerk");
 
@@ -334,9 +336,12 @@ describe("the Clerk adapter reads the session as Clerk's React SDK does", () => 
     );
     await settle();
     expect(container.querySelector('[data-testid="user-menu"]')?.textContent).toBe("user button");
+    expect(mountedBy).toEqual(["UserButton"]);
     // In the server-rendered page too, so the browser starts fetching clerk-js before the app's code runs.
     expect(document.querySelector("script[data-clerk-js-script]")?.getAttribute("src")).toBe(
       "https://clerk.example.invalid/npm/@clerk/clerk-js@6/dist/clerk.browser.js",
     );
+    for (const root of roots.splice(0)) await act(async () => root.unmount());
+    expect(mountedBy).toEqual(["UserButton", "-UserButton"]);
   });
 });
